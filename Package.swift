@@ -1,0 +1,74 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Import direction (each arrow is "may import"):
+//   contain -> ContainCLI -> { ContainSandbox, ContainMCP } -> { ContainProfile, ContainAudit }
+//   ContainMCP -> { ContainShellRules, ContainPathRules, ContainKubeRules } -> ContainRuleKit -> ContainProfile
+//   ContainSandbox -> CContainChild (async-signal-safe child), CSeccomp, CCap
+//   ContainProfile -> CSeccomp (syscall name validation only), Yams
+let package = Package(
+    name: "contain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "contain", targets: ["contain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSeccomp", path: "csrc/CSeccomp", pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(
+            name: "CCap", path: "csrc/CCap", pkgConfig: "libcap",
+            providers: [.apt(["libcap-dev"])]),
+        .target(name: "CContainChild", path: "csrc/CContainChild"),
+        .target(name: "ContainAudit", path: "Sources/ContainAudit"),
+        .target(
+            name: "ContainProfile",
+            dependencies: ["CSeccomp", .product(name: "Yams", package: "Yams")],
+            path: "Sources/ContainProfile"),
+        .target(name: "ContainRuleKit", dependencies: ["ContainProfile"], path: "Sources/ContainRuleKit"),
+        .target(name: "ContainShellRules", dependencies: ["ContainRuleKit", "ContainProfile"], path: "Sources/ContainShellRules"),
+        .target(name: "ContainPathRules", dependencies: ["ContainRuleKit", "ContainProfile"], path: "Sources/ContainPathRules"),
+        .target(name: "ContainKubeRules", dependencies: ["ContainRuleKit", "ContainProfile", .product(name: "Yams", package: "Yams")],
+                path: "Sources/ContainKubeRules"),
+        .target(
+            name: "ContainMCP",
+            dependencies: ["ContainProfile", "ContainAudit", "ContainRuleKit", "ContainShellRules", "ContainPathRules", "ContainKubeRules"],
+            path: "Sources/ContainMCP"),
+        .target(
+            name: "ContainSandbox",
+            dependencies: [
+                "ContainProfile", "ContainAudit", "CContainChild", "CSeccomp", "CCap",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/ContainSandbox"),
+        .target(
+            name: "ContainCLI",
+            dependencies: [
+                "ContainProfile", "ContainSandbox", "ContainMCP", "ContainAudit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/ContainCLI"),
+        .executableTarget(name: "contain", dependencies: ["ContainCLI"], path: "Sources/contain"),
+        .testTarget(name: "ContainProfileTests", dependencies: ["ContainProfile"], path: "Tests/ContainProfileTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ContainRuleKitTests", dependencies: ["ContainRuleKit"], path: "Tests/ContainRuleKitTests"),
+        .testTarget(name: "ContainShellRulesTests", dependencies: ["ContainShellRules", "ContainRuleKit", "ContainProfile"],
+                    path: "Tests/ContainShellRulesTests"),
+        .testTarget(name: "ContainPathRulesTests", dependencies: ["ContainPathRules", "ContainRuleKit", "ContainProfile"],
+                    path: "Tests/ContainPathRulesTests"),
+        .testTarget(name: "ContainKubeRulesTests", dependencies: ["ContainKubeRules", "ContainRuleKit", "ContainProfile"],
+                    path: "Tests/ContainKubeRulesTests"),
+        .testTarget(name: "ContainMCPTests", dependencies: ["ContainMCP", "ContainProfile", "ContainAudit", "ContainRuleKit"],
+                    path: "Tests/ContainMCPTests"),
+        .testTarget(name: "ContainSandboxTests", dependencies: ["ContainSandbox", "ContainProfile"],
+                    path: "Tests/ContainSandboxTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

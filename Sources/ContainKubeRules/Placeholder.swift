@@ -1,0 +1,2 @@
+import ContainRuleKit
+public enum ContainKubeRulesInfo { public static let version = 1 }

@@ -1,0 +1,1 @@
+public enum ContainMCPInfo { public static let version = 1 }

@@ -1,0 +1,2 @@
+import ContainRuleKit
+public enum ContainPathRulesInfo { public static let version = 1 }

@@ -1,0 +1,1 @@
+public enum ContainSandboxInfo { public static let version = 1 }

@@ -1,0 +1,2 @@
+import ContainRuleKit
+public enum ContainShellRulesInfo { public static let version = 1 }

@@ -1,0 +1,3 @@
+import ContainCLI
+
+ContainCommand.main()

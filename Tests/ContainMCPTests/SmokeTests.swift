@@ -1,0 +1,3 @@
+import Testing
+@testable import ContainMCP
+@Test func placeholder() { #expect(ContainMCPInfo.version == 1) }

@@ -1,0 +1,3 @@
+import Testing
+@testable import ContainPathRules
+@Test func placeholder() { #expect(ContainPathRulesInfo.version == 1) }
