@@ -59,6 +59,7 @@ public final class AuditLog: Sendable {
         var order: [AuditKey] = []
         var notes: [String] = []
         var writeFailed = false
+        var observers: [@Sendable (AuditEvent) -> Void] = []
     }
 
     public enum AuditLevelSetting: Sendable { case denials, all }
@@ -70,8 +71,16 @@ public final class AuditLog: Sendable {
         state = Mutex(State(fd: fd, level: level))
     }
 
+    /// Every recorded event is also handed to `observer` (learn mode builds a profile from them). Observers run
+    /// on the recording thread, under no lock, so they must be quick and thread-safe.
+    public func addObserver(_ observer: @escaping @Sendable (AuditEvent) -> Void) {
+        state.withLock { $0.observers.append(observer) }
+    }
+
     /// Records an event: aggregated when not allowed; written as a line when the level asks for it.
     public func record(_ e: AuditEvent) {
+        let observers = state.withLock { $0.observers }
+        for o in observers { o(e) }
         let key = AuditKey(wall: e.wall, event: e.event, verdict: e.verdict, rule: e.rule,
                            what: e.syscall ?? e.tool ?? e.event, exe: e.exe ?? "")
         state.withLock { s in
