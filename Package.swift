@@ -4,6 +4,7 @@ import PackageDescription
 // Import direction (each arrow is "may import"):
 //   contain -> ContainCLI -> { ContainSandbox, ContainMCP } -> { ContainProfile, ContainAudit }
 //   ContainMCP -> { ContainShellRules, ContainPathRules, ContainKubeRules } -> ContainRuleKit -> ContainProfile
+//   ContainCLI -> ContainLearn -> { ContainProfile, ContainAudit, ContainShellRules }
 //   ContainSandbox -> CContainChild (async-signal-safe child), CSeccomp, CCap
 //   ContainProfile -> CSeccomp (syscall name validation only), Yams
 let package = Package(
@@ -48,9 +49,13 @@ let package = Package(
             ],
             path: "Sources/ContainSandbox"),
         .target(
+            name: "ContainLearn",
+            dependencies: ["ContainProfile", "ContainAudit", "ContainRuleKit", "ContainShellRules"],
+            path: "Sources/ContainLearn"),
+        .target(
             name: "ContainCLI",
             dependencies: [
-                "ContainProfile", "ContainSandbox", "ContainMCP", "ContainAudit",
+                "ContainProfile", "ContainSandbox", "ContainMCP", "ContainAudit", "ContainLearn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -65,6 +70,8 @@ let package = Package(
                     path: "Tests/ContainPathRulesTests"),
         .testTarget(name: "ContainKubeRulesTests", dependencies: ["ContainKubeRules", "ContainRuleKit", "ContainProfile"],
                     path: "Tests/ContainKubeRulesTests"),
+        .testTarget(name: "ContainLearnTests", dependencies: ["ContainLearn", "ContainProfile", "ContainAudit"],
+                    path: "Tests/ContainLearnTests"),
         .testTarget(name: "ContainMCPTests", dependencies: ["ContainMCP", "ContainProfile", "ContainAudit", "ContainRuleKit"],
                     path: "Tests/ContainMCPTests"),
         .testTarget(name: "ContainSandboxTests", dependencies: ["ContainSandbox", "ContainProfile"],

@@ -1,0 +1,1 @@
+public enum ContainLearnInfo { public static let version = 1 }
