@@ -34,7 +34,10 @@ let package = Package(
             path: "Sources/ContainProfile"),
         .target(name: "ContainRuleKit", dependencies: ["ContainProfile"], path: "Sources/ContainRuleKit"),
         .target(name: "ContainShellRules", dependencies: ["ContainRuleKit", "ContainProfile"], path: "Sources/ContainShellRules"),
-        .target(name: "ContainPathRules", dependencies: ["ContainRuleKit", "ContainProfile"], path: "Sources/ContainPathRules"),
+        // openat2(2) has no glibc wrapper and syscall(2) is variadic: a header-only shim for the path rules.
+        .systemLibrary(name: "CContainPathSys", path: "csrc/CContainPathSys"),
+        .target(name: "ContainPathRules", dependencies: ["ContainRuleKit", "ContainProfile", "CContainPathSys"],
+                path: "Sources/ContainPathRules"),
         .target(name: "ContainKubeRules", dependencies: ["ContainRuleKit", "ContainProfile", .product(name: "Yams", package: "Yams")],
                 path: "Sources/ContainKubeRules"),
         .target(

@@ -1,3 +1,9 @@
 import Testing
+import ContainProfile
 @testable import ContainPathRules
-@Test func placeholder() { #expect(ContainPathRulesInfo.version == 1) }
+
+@Test func evaluatorUsesTheRuleID() {
+    var rule = PathRule(id: "fs.paths", tools: ["*"])
+    rule.allow = ["/nonexistent-root-for-smoke/**"]
+    #expect(PathRuleEvaluator(rule: rule).id == "fs.paths")
+}

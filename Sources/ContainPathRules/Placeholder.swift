@@ -1,2 +1,0 @@
-import ContainRuleKit
-public enum ContainPathRulesInfo { public static let version = 1 }
