@@ -28,6 +28,8 @@ public struct Profile: Sendable {
     /// nil: no transport wall; stdio passes through untouched.
     public var mcp: MCPPolicy?
     public var audit = AuditPolicy()
+    /// Loader warnings (FILE:LINE:COL: warning: ...): the profile loaded, but something in it is ignored.
+    public var warnings: [String] = []
     public init() {}
 }
 

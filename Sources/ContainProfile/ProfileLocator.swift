@@ -1,0 +1,97 @@
+// Finds a profile by path or by shipped name (`--profile shell` -> profiles/shell.yaml or its installed copy).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+public enum ProfileLocator {
+    /// A path when `nameOrPath` names an existing file or looks like a path (has a `/` or a .yaml/.yml
+    /// suffix: the caller then reports the read error for that path); otherwise the first `NAME.yaml` in
+    /// `searchDirectories()`; nil when no shipped profile has that name.
+    public static func resolve(_ nameOrPath: String) -> String? {
+        if nameOrPath.isEmpty { return nil }
+        if isRegularFile(nameOrPath) || looksLikePath(nameOrPath) { return nameOrPath }
+        return resolveShipped(nameOrPath)
+    }
+
+    /// Only among the shipped profiles (what `extends: NAME` means).
+    public static func resolveShipped(_ name: String) -> String? {
+        guard isPlainName(name) else { return nil }
+        for dir in searchDirectories() {
+            let candidate = dir + "/" + name + ".yaml"
+            if isRegularFile(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static func looksLikePath(_ s: String) -> Bool {
+        s.contains("/") || s.hasSuffix(".yaml") || s.hasSuffix(".yml")
+    }
+
+    static func isPlainName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 128 && s.first != "." && s.unicodeScalars.allSatisfy {
+            ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "."
+        }
+    }
+
+    /// Names of every shipped profile found (for "unknown profile; shipped: ...").
+    public static func shippedNames() -> [String] {
+        var names = Set<String>()
+        for dir in searchDirectories() {
+            guard let d = opendir(dir) else { continue }
+            defer { closedir(d) }
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: e.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name.hasSuffix(".yaml"), !name.hasPrefix(".") { names.insert(String(name.dropLast(5))) }
+            }
+        }
+        return names.sorted()
+    }
+
+    /// `$CONTAIN_PROFILE_PATH` (colon-separated), then the source tree's `profiles/` when running from a
+    /// SwiftPM build directory, then `<prefix>/share/contain/profiles` next to an installed binary.
+    public static func searchDirectories() -> [String] {
+        var dirs: [String] = []
+        if let env = getenv("CONTAIN_PROFILE_PATH") {
+            dirs += String(cString: env).split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        }
+        if let exe = executablePath() {
+            let exeDir = PathText.directory(of: exe)
+            // .build/release/contain resolves to .build/<triple>/release/contain: try both depths, and only
+            // accept a directory that sits next to Package.swift, so an installed binary never picks up a
+            // stray /profiles.
+            for up in ["/../..", "/../../.."] {
+                let root = PathText.collapse(exeDir + up)
+                let candidate = (root == "/" ? "" : root) + "/profiles"
+                if isDirectory(candidate), isRegularFile(root + "/Package.swift"), !dirs.contains(candidate) {
+                    dirs.append(candidate)
+                }
+            }
+            let installed = PathText.collapse(exeDir + "/../share/contain/profiles")
+            if isDirectory(installed), !dirs.contains(installed) { dirs.append(installed) }
+        }
+        return dirs
+    }
+
+    static func executablePath() -> String? {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        buf[n] = 0
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+}

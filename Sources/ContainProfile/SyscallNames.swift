@@ -1,0 +1,46 @@
+// Syscall names as libseccomp knows them for the native architecture: the loader accepts exactly the names
+// the sandbox can compile into a filter, so a typo is an error at `contain check` time and never a silently
+// missing rule.
+
+import CSeccomp
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+public enum SyscallNames {
+    /// Every syscall name of the native architecture (from libseccomp's table), sorted.
+    public static let native: [String] = {
+        var names: [String] = []
+        // x86_64 numbers end below 600 today; the slack keeps working on newer kernels/libseccomp.
+        for n in Int32(0)..<2048 {
+            guard let p = seccomp_syscall_resolve_num_arch(UInt32(SCMP_ARCH_NATIVE), n) else { continue }
+            names.append(String(cString: p))
+            free(p)
+        }
+        return names.sorted()
+    }()
+
+    public static let nativeSet: Set<String> = Set(native)
+
+    /// The native syscall number, nil when libseccomp does not know the name or it is not a syscall of this
+    /// architecture (libseccomp's negative pseudo numbers, e.g. `socketcall` on x86_64).
+    public static func number(_ name: String) -> Int32? {
+        guard nativeSet.contains(name) else { return nil }
+        let n = seccomp_syscall_resolve_name(name)
+        return n >= 0 ? n : nil
+    }
+
+    /// libseccomp knows the name, but for another architecture only.
+    public static func isForeignOnly(_ name: String) -> Bool {
+        guard !nativeSet.contains(name), !name.isEmpty, name.utf8.count < 64 else { return false }
+        let n = seccomp_syscall_resolve_name(name)
+        return n < 0 && n != -1 // __NR_SCMP_ERROR
+    }
+
+    public static var libseccompVersion: String {
+        guard let v = seccomp_version() else { return "unknown" }
+        return "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.micro)"
+    }
+}

@@ -1,0 +1,213 @@
+// The profile's YAML as a small tree whose every node knows its FILE:LINE:COL. Yams composes the document
+// (libyaml underneath, which caps nesting at 1000 levels); this converts it into values that survive merging
+// across `extends` files without losing which file each node came from.
+
+import Yams
+
+struct YNode: Sendable {
+    enum Kind: Sendable {
+        /// `plain`: written without quotes, so `1`, `true`, `null` mean numbers, booleans, null.
+        case scalar(String, plain: Bool)
+        case sequence([YNode])
+        case mapping([YPair])
+    }
+    var kind: Kind
+    var location: SourceLocation
+
+    var typeName: String {
+        switch kind {
+        case .scalar(let s, let plain):
+            if plain, YScalar.isNull(s) { return "null" }
+            if plain, YScalar.bool(s) != nil { return "a boolean" }
+            if plain, YScalar.integer(s) != nil { return "a number" }
+            return "a string"
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        }
+    }
+
+    /// Structural equality, ignoring where the nodes were written (used to de-duplicate merged lists).
+    func sameValue(as other: YNode) -> Bool {
+        switch (kind, other.kind) {
+        case let (.scalar(a, _), .scalar(b, _)): return a == b
+        case let (.sequence(a), .sequence(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.sameValue(as: $1) }
+        case let (.mapping(a), .mapping(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value.sameValue(as: $1.value) }
+        default: return false
+        }
+    }
+
+    subscript(key: String) -> YNode? {
+        guard case .mapping(let pairs) = kind else { return nil }
+        return pairs.first { $0.key == key }?.value
+    }
+}
+
+struct YPair: Sendable {
+    var key: String
+    var keyLocation: SourceLocation
+    var value: YNode
+}
+
+enum YScalar {
+    static func isNull(_ s: String) -> Bool { s.isEmpty || s == "~" || s == "null" || s == "Null" || s == "NULL" }
+
+    /// YAML 1.2 core booleans only: `yes`/`no`/`on`/`off` stay strings (the "Norway problem").
+    static func bool(_ s: String) -> Bool? {
+        switch s {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default: return nil
+        }
+    }
+
+    /// Decimal, 0x hex, 0o octal, 0b binary; `_` separators allowed; optional leading `-`/`+`.
+    static func integer(_ s: String) -> Int64? {
+        var t = Substring(s)
+        var negative = false
+        if t.first == "-" { negative = true; t = t.dropFirst() } else if t.first == "+" { t = t.dropFirst() }
+        let digits: Substring
+        var radix = 10
+        if t.hasPrefix("0x") || t.hasPrefix("0X") { radix = 16; digits = t.dropFirst(2) }
+        else if t.hasPrefix("0o") || t.hasPrefix("0O") { radix = 8; digits = t.dropFirst(2) }
+        else if t.hasPrefix("0b") || t.hasPrefix("0B") { radix = 2; digits = t.dropFirst(2) }
+        else { digits = t }
+        let clean = digits.filter { $0 != "_" }
+        guard !clean.isEmpty, let mag = UInt64(clean, radix: radix) else { return nil }
+        if negative {
+            guard mag <= UInt64(Int64.max) + 1 else { return nil }
+            return mag == UInt64(Int64.max) + 1 ? Int64.min : -Int64(mag)
+        }
+        guard mag <= UInt64(Int64.max) else { return nil }
+        return Int64(mag)
+    }
+
+    /// Unsigned 64-bit (argument values and masks use the whole range, e.g. 0xffffffffffffffff).
+    static func unsigned(_ s: String) -> UInt64? {
+        var t = Substring(s)
+        if t.first == "+" { t = t.dropFirst() }
+        var radix = 10
+        if t.hasPrefix("0x") || t.hasPrefix("0X") { radix = 16; t = t.dropFirst(2) }
+        else if t.hasPrefix("0o") || t.hasPrefix("0O") { radix = 8; t = t.dropFirst(2) }
+        else if t.hasPrefix("0b") || t.hasPrefix("0B") { radix = 2; t = t.dropFirst(2) }
+        let clean = t.filter { $0 != "_" }
+        guard !clean.isEmpty else { return nil }
+        return UInt64(clean, radix: radix)
+    }
+
+    static func double(_ s: String) -> Double? {
+        if let i = integer(s) { return Double(i) }
+        guard s.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE_".contains($0)) }) else { return nil }
+        guard let d = Double(s.filter { $0 != "_" }), d.isFinite else { return nil }
+        return d
+    }
+}
+
+/// Text -> YNode, with YAML syntax problems as diagnostics.
+enum YAMLTreeReader {
+    /// Aliases share nodes, so a tiny file can expand into a huge tree ("billion laughs"); refuse past this.
+    static let maxNodes = 200_000
+
+    static func read(_ text: String, file: String) -> (YNode?, [Diagnostic]) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            return (nil, [diagnostic(for: error, text: text, file: file)])
+        } catch {
+            return (nil, [Diagnostic(SourceLocation(file: file, line: 1, column: 1), .error, "YAML: \(error)")])
+        }
+        guard let root else { return (nil, []) }
+        var budget = maxNodes
+        var diags: [Diagnostic] = []
+        let tree = convert(root, file: file, budget: &budget, diags: &diags)
+        if budget < 0 {
+            return (nil, [Diagnostic(loc(root, file), .error,
+                                     "the document expands to more than \(maxNodes) nodes (aliases?); profiles are small, refusing it")])
+        }
+        return (tree, diags)
+    }
+
+    private static func loc(_ node: Node, _ file: String) -> SourceLocation {
+        let m = node.mark
+        return SourceLocation(file: file, line: m?.line ?? 1, column: m?.column ?? 1)
+    }
+
+    private static func convert(_ node: Node, file: String, budget: inout Int, diags: inout [Diagnostic]) -> YNode {
+        budget -= 1
+        let where_ = loc(node, file)
+        if budget < 0 { return YNode(kind: .scalar("", plain: true), location: where_) }
+        switch node {
+        case .scalar(let s):
+            var plain = s.style == .plain || s.style == .any
+            let tagName = s.tag.description
+            if tagName == "tag:yaml.org,2002:str" || tagName == "!!str" { plain = false }
+            return YNode(kind: .scalar(s.string, plain: plain), location: where_)
+        case .sequence(let seq):
+            var items: [YNode] = []
+            items.reserveCapacity(seq.count)
+            for item in seq {
+                items.append(convert(item, file: file, budget: &budget, diags: &diags))
+                if budget < 0 { break }
+            }
+            return YNode(kind: .sequence(items), location: where_)
+        case .mapping(let map):
+            var pairs: [YPair] = []
+            for (k, v) in map {
+                let keyLoc = loc(k, file)
+                guard case .scalar(let ks) = k else {
+                    diags.append(Diagnostic(keyLoc, .error, "keys must be plain names, not lists or mappings"))
+                    budget -= 1
+                    continue
+                }
+                if ks.string == "<<" {
+                    diags.append(Diagnostic(keyLoc, .error, "YAML merge keys ('<<') are not supported; use 'extends:' to build on another profile"))
+                    continue
+                }
+                pairs.append(YPair(key: ks.string, keyLocation: keyLoc,
+                                   value: convert(v, file: file, budget: &budget, diags: &diags)))
+                if budget < 0 { break }
+            }
+            return YNode(kind: .mapping(pairs), location: where_)
+        case .alias:
+            // compose resolves aliases to their nodes; an unresolved one would be a Yams change.
+            return YNode(kind: .scalar("", plain: true), location: where_)
+        }
+    }
+
+    static func diagnostic(for error: YamlError, text: String, file: String) -> Diagnostic {
+        func at(_ m: Mark, _ msg: String) -> Diagnostic {
+            Diagnostic(SourceLocation(file: file, line: max(1, m.line), column: max(1, m.column)), .error, msg)
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _):
+            return at(mark, "YAML syntax: \(problem)" + (context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""))
+        case .parser(let context, let problem, let mark, _):
+            return at(mark, "YAML syntax: \(problem)" + (context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""))
+        case .composer(_, let problem, let mark, _):
+            let msg = problem == "but found another document"
+                ? "a profile is a single YAML document; remove the second '---' document"
+                : "YAML: \(problem)"
+            return at(mark, msg)
+        case .duplicatedKeysInMapping(let dups, let context):
+            return at(context.mark, "duplicate key '\(dups.joined(separator: "', '"))' in the same mapping")
+        case .reader(let problem, let offset, _, _):
+            let (line, col) = lineColumn(ofCharacterOffset: offset ?? 0, in: text)
+            return Diagnostic(SourceLocation(file: file, line: line, column: col), .error, "YAML: \(problem)")
+        default:
+            return Diagnostic(SourceLocation(file: file, line: 1, column: 1), .error, "YAML: \(error)")
+        }
+    }
+
+    static func lineColumn(ofCharacterOffset offset: Int, in text: String) -> (Int, Int) {
+        var line = 1, col = 1, n = 0
+        // Yams reports the offset in Characters (a CRLF pair is one).
+        for ch in text {
+            if n >= offset { break }
+            if ch == "\n" || ch == "\r\n" { line += 1; col = 1 } else { col += 1 }
+            n += 1
+        }
+        return (line, col)
+    }
+}

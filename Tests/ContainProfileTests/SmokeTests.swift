@@ -1,3 +1,0 @@
-import Testing
-@testable import ContainProfile
-@Test func defaultProfileDeniesByDefault() { #expect(Profile().environment.syscalls.defaultAction == .errno(1)) }

@@ -1,0 +1,22 @@
+import Foundation
+@testable import ContainProfile
+
+enum Fixtures {
+    static var directory: String {
+        // SwiftPM copies Fixtures into the test bundle; fall back to the source tree.
+        if let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) { return url.path }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    }
+    static func path(_ name: String) -> String { directory + "/" + name }
+}
+
+let testVariables = ProfileVariables(workspace: "/work/ws", home: "/home/tester",
+                                     environment: ["API_HOST": "api.internal", "EMPTY": ""])
+let loader = ProfileLoader(variables: testVariables)
+
+/// Diagnostics of an inline profile, as "LINE:COL: message" strings (file name stripped).
+func diagnose(_ yaml: String, file: String = "/tmp/inline.yaml") -> [Diagnostic] {
+    loader.check(yaml: yaml, file: file)
+}
+
+func errors(_ yaml: String) -> [Diagnostic] { diagnose(yaml).filter { $0.severity == .error } }
