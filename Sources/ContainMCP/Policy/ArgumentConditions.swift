@@ -1,0 +1,174 @@
+// Generic argument conditions ("require" / "deny if"), the shape MCP policy users know.
+//
+// Fail-closed rules (docs/mcp-policy.md):
+//  - `require`: the argument must be present and every value must satisfy the test; a missing argument,
+//    an empty array, or a value of the wrong type (a string where a number bound is asked) denies.
+//  - `deny_if`: any value satisfying the test denies; a value of the wrong type also denies, since the
+//    server may coerce "999" to 999 behind the check. A missing argument does not match (nothing there
+//    to be dangerous); guard an argument whose default is dangerous with `require: exists`.
+//  - Arrays anywhere on the path are checked per element.
+
+import ContainProfile
+import ContainRuleKit
+
+/// A condition rule with its regexes compiled once per policy load.
+struct CompiledCondition: Sendable {
+    let rule: ConditionRule
+    /// Pattern -> compiled regex, or the error when the pattern is invalid (the test then denies).
+    let regexes: [String: Result<SafeRegex, SafeRegexError>]
+
+    init(_ rule: ConditionRule) {
+        self.rule = rule
+        var r: [String: Result<SafeRegex, SafeRegexError>] = [:]
+        for t in rule.require + rule.denyIf {
+            if case .regex(let p) = t.op, r[p] == nil {
+                do throws(SafeRegexError) { r[p] = .success(try SafeRegex(p)) } catch { r[p] = .failure(error) }
+            }
+        }
+        regexes = r
+    }
+
+    func applies(to tool: String) -> Bool { Glob.matchAny(rule.tools, tool) }
+
+    struct Denial { var reason: String; var args: [(String, String)] }
+
+    func evaluate(_ arguments: JSONValue) -> Denial? {
+        for t in rule.require {
+            let found = ArgumentPath.resolve(t.argument, in: arguments)
+            if case .exists(let want) = t.op {
+                if want ? !found.present : found.anyPresent {
+                    return Denial(reason: "argument \(name(t)) must be \(want ? "present" : "absent")",
+                                  args: [(t.argument, found.anyPresent ? "present" : "absent")])
+                }
+                continue
+            }
+            if !found.present || found.values.isEmpty {
+                return Denial(reason: "required argument \(name(t)) is missing", args: [(t.argument, "missing")])
+            }
+            for v in found.values {
+                switch test(t.op, v) {
+                case .holds: continue
+                case .fails:
+                    return Denial(reason: "argument \(name(t)) = \(render(v)) does not satisfy \(describe(t.op))", args: [(t.argument, render(v))])
+                case .uncheckable(let why):
+                    return Denial(reason: "argument \(name(t)) = \(render(v)) cannot be checked against \(describe(t.op)): \(why)", args: [(t.argument, render(v))])
+                }
+            }
+        }
+        for t in rule.denyIf {
+            let found = ArgumentPath.resolve(t.argument, in: arguments)
+            if case .exists(let want) = t.op {
+                if want ? found.anyPresent : !found.present {
+                    return Denial(reason: "argument \(name(t)) is \(want ? "present" : "absent")",
+                                  args: [(t.argument, found.anyPresent ? "present" : "absent")])
+                }
+                continue
+            }
+            for v in found.values {
+                switch test(t.op, v) {
+                case .fails: continue
+                case .holds:
+                    return Denial(reason: "argument \(name(t)) = \(render(v)) matches \(describe(t.op))", args: [(t.argument, render(v))])
+                case .uncheckable(let why):
+                    return Denial(reason: "argument \(name(t)) = \(render(v)) cannot be checked against \(describe(t.op)): \(why)", args: [(t.argument, render(v))])
+                }
+            }
+        }
+        return nil
+    }
+
+    enum Outcome { case holds, fails, uncheckable(String) }
+
+    func test(_ op: ConditionOp, _ v: JSONValue) -> Outcome {
+        switch op {
+        case .eq(let s): return ArgumentPath.equals(v, s) ? .holds : .fails
+        case .in(let list): return list.contains { ArgumentPath.equals(v, $0) } ? .holds : .fails
+        case .glob(let p):
+            guard case .string(let s) = v else { return .uncheckable("not a string") }
+            return Glob.match(p, s, mode: .name) ? .holds : .fails
+        case .regex(let p):
+            guard case .string(let s) = v else { return .uncheckable("not a string") }
+            switch regexes[p] {
+            case .success(let re): return re.matches(s) ? .holds : .fails
+            case .failure(let e): return .uncheckable(e.description)
+            case nil: return .uncheckable("regex not compiled")
+            }
+        case .exists: return .holds
+        case .lt(let b): return numeric(v) { $0 < b }
+        case .lte(let b): return numeric(v) { $0 <= b }
+        case .gt(let b): return numeric(v) { $0 > b }
+        case .gte(let b): return numeric(v) { $0 >= b }
+        }
+    }
+
+    private func numeric(_ v: JSONValue, _ cmp: (Double) -> Bool) -> Outcome {
+        guard case .number(let text) = v, let d = Double(text) else { return .uncheckable("not a number") }
+        return cmp(d) ? .holds : .fails
+    }
+
+    private func name(_ t: ArgumentTest) -> String { "`\(t.argument)`" }
+
+    func describe(_ op: ConditionOp) -> String {
+        func num(_ d: Double) -> String { JSONScalar.number(d).description }
+        switch op {
+        case .eq(let s): return "eq \(s)"
+        case .in(let l): return "in [\(l.map(\.description).joined(separator: ", "))]"
+        case .glob(let p): return "glob \(JSONSerializer.quoted(p))"
+        case .regex(let p): return "regex \(JSONSerializer.quoted(p))"
+        case .exists(let b): return "exists \(b)"
+        case .lt(let d): return "lt \(num(d))"
+        case .lte(let d): return "lte \(num(d))"
+        case .gt(let d): return "gt \(num(d))"
+        case .gte(let d): return "gte \(num(d))"
+        }
+    }
+}
+
+/// Canonical text of an argument value for denials and audit records (compact JSON, truncated).
+func render(_ v: JSONValue, limit: Int = 200) -> String {
+    let s = JSONSerializer.string(v)
+    if s.utf8.count <= limit { return s }
+    return String(decoding: s.utf8.prefix(limit), as: UTF8.self) + "..."
+}
+
+enum ArgumentPath {
+    /// `present`: every branch has the argument; `anyPresent`: at least one has it.
+    struct Found { var present: Bool; var anyPresent: Bool; var values: [JSONValue] }
+
+    /// Resolves "a.b.c". Arrays met on the way, and at the end, are expanded per element. `present` is
+    /// false when any branch lacks the key, so one element without the argument cannot hide behind others.
+    static func resolve(_ path: String, in root: JSONValue) -> Found {
+        var current: [JSONValue] = [root]
+        var present = true
+        for component in path.split(separator: ".", omittingEmptySubsequences: false) {
+            let key = String(component)
+            var next: [JSONValue] = []
+            for v in expand(current) {
+                if let child = v[key] { next.append(child) } else { present = false }
+            }
+            current = next
+        }
+        if current.isEmpty { present = false }
+        return Found(present: present, anyPresent: !current.isEmpty, values: expand(current))
+    }
+
+    /// Flattens nested arrays into their elements.
+    static func expand(_ values: [JSONValue]) -> [JSONValue] {
+        var out: [JSONValue] = []
+        var stack = Array(values.reversed())
+        while let v = stack.popLast() {
+            if case .array(let items) = v { stack.append(contentsOf: items.reversed()) } else { out.append(v) }
+        }
+        return out
+    }
+
+    static func equals(_ v: JSONValue, _ s: JSONScalar) -> Bool {
+        switch (v, s) {
+        case let (.string(a), .string(b)): return a == b
+        case let (.number(a), .number(b)): return Double(a) == b
+        case let (.bool(a), .bool(b)): return a == b
+        case (.null, .null): return true
+        default: return false
+        }
+    }
+}

@@ -1,1 +1,0 @@
-public enum ContainMCPInfo { public static let version = 1 }

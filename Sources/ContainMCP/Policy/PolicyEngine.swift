@@ -1,0 +1,91 @@
+// The tools/call decision: tools access, generic conditions, the semantic rule kinds (command, path,
+// kubernetes: `ToolCallRule`s), then rate limits. Rate limits come last so a call refused for another
+// reason does not use up the budget; the first denial wins and is reported with its rule id.
+
+import ContainAudit
+import ContainProfile
+import ContainRuleKit
+
+public enum PolicyEngine {
+    /// The semantic rule kinds for `policy`, in profile order per kind.
+    ///
+    /// WIRING SLOTS (the lead fills these in when the rule-kind targets land; until then each kind that the
+    /// profile uses is represented by a rule that refuses the tools it covers, so a profile never silently
+    /// loses a check it asked for):
+    public static func rules(for policy: MCPPolicy) -> [any ToolCallRule] {
+        var rules: [any ToolCallRule] = []
+        // SLOT command rules:    rules += policy.commands.map { CommandRuleEvaluator(rule: $0) }
+        rules += policy.commands.map { UnavailableRuleKind(id: $0.id, tools: $0.tools, kind: "command") }
+        // SLOT path rules:       rules += policy.paths.map { PathRuleEvaluator(rule: $0) }
+        rules += policy.paths.map { UnavailableRuleKind(id: $0.id, tools: $0.tools, kind: "path") }
+        // SLOT kubernetes rules: rules += policy.kubernetes.map { KubernetesRuleEvaluator(rule: $0) }
+        rules += policy.kubernetes.map { UnavailableRuleKind(id: $0.id, tools: $0.tools, kind: "kubernetes") }
+        return rules
+    }
+}
+
+/// Stands in for a rule kind this build cannot evaluate: fail closed on the tools it covers.
+public struct UnavailableRuleKind: ToolCallRule {
+    public let id: String
+    let tools: ToolSelector
+    let kind: String
+    public init(id: String, tools: ToolSelector, kind: String) { self.id = id; self.tools = tools; self.kind = kind }
+    public func applies(to tool: String) -> Bool { Glob.matchAny(tools, tool) }
+    public func evaluate(_ call: ToolCall, context: RuleContext) -> RuleVerdict {
+        .deny(rule: id, reason: "\(kind) rules are not available in this build of contain")
+    }
+}
+
+/// Everything one policy load decides with; swapped whole on reload.
+struct CompiledPolicy: Sendable {
+    let policy: MCPPolicy
+    let access: ToolAccess
+    let conditions: [CompiledCondition]
+    let rules: [any ToolCallRule]
+    let limiter: RateLimiter
+
+    init(policy: MCPPolicy, rules: [any ToolCallRule], previous: CompiledPolicy?, clock: (@Sendable () -> Double)? = nil) {
+        self.policy = policy
+        access = ToolAccess(policy: policy.tools)
+        conditions = policy.conditions.map(CompiledCondition.init)
+        self.rules = rules
+        limiter = RateLimiter(policy.rateLimits, carrying: previous?.limiter, clock: clock ?? previous?.limiter.clock ?? MonotonicClock.now)
+    }
+
+    struct Decision {
+        var rule: String
+        var reason: String
+        var args: [(String, String)]
+    }
+
+    /// nil: allowed. `consumeRate`: record the call in the rate windows when it passes everything else
+    /// (observe mode records calls that are forwarded even though a rule would have refused them).
+    func decide(_ call: ToolCall, context: RuleContext, observe: Bool) -> Decision? {
+        var first: Decision?
+        if let d = access.denial(for: call.name) {
+            first = Decision(rule: d.rule, reason: d.reason, args: [])
+        }
+        if first == nil {
+            for c in conditions where c.applies(to: call.name) {
+                if let d = c.evaluate(call.arguments) {
+                    first = Decision(rule: c.rule.id, reason: d.reason, args: d.args)
+                    break
+                }
+            }
+        }
+        if first == nil {
+            for r in rules where r.applies(to: call.name) {
+                if case .deny(let rule, let reason) = r.evaluate(call, context: context) {
+                    first = Decision(rule: rule, reason: reason, args: [("arguments", render(call.arguments, limit: 512))])
+                    break
+                }
+            }
+        }
+        if first == nil || observe {
+            if let d = limiter.admit(tool: call.name), first == nil {
+                first = Decision(rule: d.rule, reason: d.reason, args: [])
+            }
+        }
+        return first
+    }
+}

@@ -1,0 +1,380 @@
+// The transport wall: one JSON-RPC proxy session between the client's stdio and the server's.
+//
+// Two threads, one per direction, each reading whole lines. Every line is parsed strictly before it goes
+// anywhere; what is allowed is forwarded as the original bytes (never re-serialised), so the server sees
+// exactly what the wall checked. Only the wall's own answers and filtered tools/list pages are written
+// from values.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import ContainAudit
+import ContainProfile
+import ContainRuleKit
+import Synchronization
+
+public final class ProxySession: Sendable {
+    private struct Shared: Sendable {
+        var compiled: CompiledPolicy
+        var rootsChecker: (@Sendable (JSONValue) -> RuleVerdict)?
+    }
+
+    private let shared: Mutex<Shared>
+    private let context: RuleContext
+    private let observe: Bool
+    private let audit: AuditLog
+    private let inFlight: InFlightCalls
+    private let clientIn: Int32
+    private let serverOut: Int32
+    private let toClient: LineWriter
+    private let toServer: LineWriter
+    /// Client requests forwarded to the server, awaiting the server's response.
+    private let clientRequests = RequestTable()
+    /// Server requests (sampling, elicitation, roots/list, ping) forwarded to the client.
+    private let serverRequests = RequestTable()
+    /// Wake pipes: a byte in one ends the matching reader (read end, write end).
+    private let wakeClientReader: (Int32, Int32)
+    private let wakeServerReader: (Int32, Int32)
+
+    /// `clientIn`/`serverOut` are read; `serverIn`/`clientOut` are written. The session closes `serverIn`
+    /// when the client side ends (the server sees end-of-file) and `clientOut` when the server side ends;
+    /// it never closes the fds it reads.
+    public convenience init(policy: MCPPolicy, rules: [any ToolCallRule], context: RuleContext, observe: Bool,
+                            audit: AuditLog, inFlight: InFlightCalls,
+                            clientIn: Int32, clientOut: Int32, serverIn: Int32, serverOut: Int32) {
+        self.init(policy: policy, rules: rules, context: context, observe: observe, audit: audit, inFlight: inFlight,
+                  clientIn: clientIn, clientOut: clientOut, serverIn: serverIn, serverOut: serverOut, clock: nil)
+    }
+
+    /// `clock`: monotonic seconds for rate limits (tests supply their own).
+    init(policy: MCPPolicy, rules: [any ToolCallRule], context: RuleContext, observe: Bool,
+         audit: AuditLog, inFlight: InFlightCalls,
+         clientIn: Int32, clientOut: Int32, serverIn: Int32, serverOut: Int32, clock: (@Sendable () -> Double)?) {
+        shared = Mutex(Shared(compiled: CompiledPolicy(policy: policy, rules: rules, previous: nil, clock: clock), rootsChecker: nil))
+        self.context = context
+        self.observe = observe
+        self.audit = audit
+        self.inFlight = inFlight
+        self.clientIn = clientIn
+        self.serverOut = serverOut
+        toClient = LineWriter(fd: clientOut)
+        toServer = LineWriter(fd: serverIn)
+        wakeClientReader = ProxySession.makeWakePipe()
+        wakeServerReader = ProxySession.makeWakePipe()
+    }
+
+    deinit {
+        for fd in [wakeClientReader.0, wakeClientReader.1, wakeServerReader.0, wakeServerReader.1] where fd >= 0 {
+            _ = close(fd)
+        }
+    }
+
+    private static func makeWakePipe() -> (Int32, Int32) {
+        var fds: [Int32] = [-1, -1]
+        // Without a wake pipe, stop() cannot interrupt a blocked read; the session still works otherwise.
+        // pipe2 is not exported by Glibc's Swift module; the window before FD_CLOEXEC is harmless because
+        // the sandbox child closes every fd above 2 before execve anyway.
+        if pipe(&fds) != 0 { return (-1, -1) }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        return (fds[0], fds[1])
+    }
+
+    /// Checks client-offered roots (roots/list answers; `roots` in initialize params). Supplied by the
+    /// path rules; receives an object with a `roots` array.
+    public var rootsChecker: (@Sendable (JSONValue) -> RuleVerdict)? {
+        get { shared.withLock { $0.rootsChecker } }
+        set { shared.withLock { $0.rootsChecker = newValue } }
+    }
+
+    /// Swaps the policy (SIGHUP reload). Calls being decided keep the policy they started with; rate
+    /// windows carry over for limits whose id is unchanged.
+    public func replacePolicy(_ policy: MCPPolicy, rules: [any ToolCallRule]) {
+        let previous = shared.withLock { $0.compiled }
+        let next = CompiledPolicy(policy: policy, rules: rules, previous: previous)
+        shared.withLock { $0.compiled = next }
+    }
+
+    private var compiled: CompiledPolicy { shared.withLock { $0.compiled } }
+
+    /// Runs both directions; returns when the client side has ended and the server side has ended
+    /// (or the server side ended first: then nothing more can be forwarded and the client side stops).
+    public func run() {
+        // A peer that goes away must surface as EPIPE on write, not kill contain.
+        signal(SIGPIPE, SIG_IGN)
+        guard let serverThread = Threads.spawn({ [self] in serverLoop() }) else {
+            audit.record(AuditEvent(wall: .transport, event: "setup", verdict: .blocked, rule: "transport.thread",
+                                    detail: "could not start the server-side thread; nothing is forwarded"))
+            toServer.close()
+            toClient.close()
+            return
+        }
+        clientLoop()
+        Threads.join(serverThread)
+    }
+
+    /// Ends both directions (used when the server has exited but a peer keeps its pipe open).
+    public func stop() {
+        wake(wakeClientReader.1)
+        wake(wakeServerReader.1)
+    }
+
+    private func wake(_ fd: Int32) {
+        guard fd >= 0 else { return }
+        var b: UInt8 = 1
+        while write(fd, &b, 1) < 0 && errno == EINTR {}
+    }
+
+    // MARK: - Client -> server
+
+    private func clientLoop() {
+        let reader = LineReader(fd: clientIn, maxLineBytes: compiled.policy.maxLineBytes, wakeFD: wakeClientReader.0)
+        loop: while true {
+            reader.setMaxLineBytes(compiled.policy.maxLineBytes)
+            switch reader.next() {
+            case .line(let content, let wire):
+                handleClientLine(content, wire: wire)
+            case .overCap(let prefix):
+                let idText = ProxySession.peekID(prefix)
+                let limit = reader.maxLineBytes
+                recordProtocol(rule: "protocol.line_too_long", from: "client", detail: "line longer than \(limit) bytes refused", idText: idText)
+                toClient.writeLine(WallMessages.error(idText: idText, code: -32600,
+                                                      message: "contain: invalid request: message longer than the line limit of \(limit) bytes (mcp.max_line)"))
+            case .end, .failed:
+                break loop
+            }
+        }
+        toServer.close()
+    }
+
+    private func handleClientLine(_ content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?) {
+        if ProxySession.isBlank(content) { return }
+        let env: Envelope
+        do throws(EnvelopeFault) {
+            env = try Envelope.parse(content, materialize: ["params"])
+        } catch {
+            refuseClient(error, content)
+            return
+        }
+        switch env.kind {
+        case .request(let method):
+            guard let id = env.id, let key = RequestKey(id), let idText = env.idText else { return }
+            if method == "tools/call" {
+                handleToolCall(env, key: key, idText: idText, content: content, wire: wire)
+                return
+            }
+            if method == "initialize", let params = env.member("params")?.value, params["roots"] != nil,
+               let denial = checkRoots(params) {
+                if !observe {
+                    toClient.writeLine(WallMessages.error(idText: idText, code: -32602, message: "Blocked by contain: \(denial.rule): \(denial.reason)"))
+                    return
+                }
+            }
+            clientRequests.insert(key, PendingRequest(method: method, idText: idText, tool: nil))
+            forward(toServer, content, wire)
+        case .notification(let method):
+            if method == "notifications/cancelled", let rid = env.member("params")?.value?["requestId"],
+               let key = RequestKey(rid), let pending = clientRequests.lookup(key), pending.method == "tools/call" {
+                // The call is over for the client; a late response still passes (and is still matched).
+                inFlight.end(requestID: pending.idText)
+            }
+            forward(toServer, content, wire)
+        case .response:
+            if let id = env.id, let key = RequestKey(id), let asked = serverRequests.remove(key),
+               asked.method == "roots/list", let result = env.member("result") {
+                // The line was validated whole, so the result always parses here.
+                if let value = ProxySession.parseMember(content, result), let denial = checkRoots(value) {
+                    if !observe {
+                        toServer.writeLine(WallMessages.error(idText: asked.idText, code: -32603,
+                                                              message: "Blocked by contain: \(denial.rule): \(denial.reason)"))
+                        return
+                    }
+                }
+            }
+            forward(toServer, content, wire)
+        }
+    }
+
+    private struct RootDenial { var rule: String; var reason: String }
+
+    /// nil: allowed (or not checked). Records the decision.
+    private func checkRoots(_ value: JSONValue) -> RootDenial? {
+        let (checker, enabled) = shared.withLock { ($0.rootsChecker, $0.compiled.policy.checkRoots) }
+        guard enabled, let checker else { return nil }
+        guard case .deny(let rule, let reason) = checker(value) else { return nil }
+        audit.record(AuditEvent(wall: .transport, event: "roots", verdict: observe ? .wouldBlock : .blocked, rule: rule,
+                                args: [("roots", render(value["roots"] ?? value, limit: 512))], detail: reason))
+        return RootDenial(rule: rule, reason: reason)
+    }
+
+    private func handleToolCall(_ env: Envelope, key: RequestKey, idText: String,
+                                content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?) {
+        guard let params = env.member("params")?.value, case .string(let name) = params["name"] else {
+            recordProtocol(rule: "protocol.params", from: "client", detail: "tools/call without a string \"name\"", idText: idText)
+            toClient.writeLine(WallMessages.error(idText: idText, code: -32602, message: "contain: invalid params: tools/call needs a string \"name\""))
+            return
+        }
+        let arguments = params["arguments"] ?? .object([])
+        guard case .object = arguments else {
+            recordProtocol(rule: "protocol.params", from: "client", detail: "tools/call arguments are not an object", idText: idText)
+            toClient.writeLine(WallMessages.error(idText: idText, code: -32602, message: "contain: invalid params: tools/call \"arguments\" must be an object"))
+            return
+        }
+        let call = ToolCall(name: name, arguments: arguments, requestID: idText)
+        let policy = compiled
+        if let d = policy.decide(call, context: context, observe: observe) {
+            audit.record(AuditEvent(wall: .transport, event: "tool_call", verdict: observe ? .wouldBlock : .blocked,
+                                    rule: d.rule, args: d.args, tool: name, requestID: idText, detail: d.reason))
+            if !observe {
+                toClient.writeLine(WallMessages.blocked(idText: idText, rule: d.rule, reason: d.reason))
+                return
+            }
+        } else {
+            audit.record(AuditEvent(wall: .transport, event: "tool_call", verdict: .allowed, rule: "",
+                                    tool: name, requestID: idText, detail: "allowed"))
+        }
+        // Registered before the write: the response can arrive before write() returns.
+        clientRequests.insert(key, PendingRequest(method: "tools/call", idText: idText, tool: name))
+        inFlight.begin(ToolCallTag(tool: name, requestID: idText))
+        forward(toServer, content, wire)
+    }
+
+    private func refuseClient(_ fault: EnvelopeFault, _ content: UnsafeRawBufferPointer) {
+        // An id is echoed only when it can be read unambiguously; a bad id itself is never echoed.
+        let idText: String?
+        if case .badID = fault { idText = nil } else { idText = ProxySession.peekID(content) }
+        recordProtocol(rule: fault.rule, from: "client", detail: fault.message, idText: idText)
+        toClient.writeLine(WallMessages.error(idText: idText, code: fault.code, message: fault.message))
+    }
+
+    // MARK: - Server -> client
+
+    private func serverLoop() {
+        let reader = LineReader(fd: serverOut, maxLineBytes: compiled.policy.maxLineBytes, wakeFD: wakeServerReader.0)
+        loop: while true {
+            reader.setMaxLineBytes(compiled.policy.maxLineBytes)
+            switch reader.next() {
+            case .line(let content, let wire):
+                handleServerLine(content, wire: wire)
+            case .overCap(let prefix):
+                refuseServer(rule: "protocol.line_too_long", detail: "line longer than \(reader.maxLineBytes) bytes dropped",
+                             idText: ProxySession.peekID(prefix))
+            case .end, .failed:
+                break loop
+            }
+        }
+        toClient.close()
+        // Nobody is left to forward to: stop reading the client too.
+        wake(wakeClientReader.1)
+    }
+
+    private func handleServerLine(_ content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?) {
+        if ProxySession.isBlank(content) { return }
+        let env: Envelope
+        do throws(EnvelopeFault) {
+            env = try Envelope.parse(content, materialize: [])
+        } catch {
+            refuseServer(rule: error.rule, detail: error.message, idText: ProxySession.peekID(content))
+            return
+        }
+        switch env.kind {
+        case .request(let method):
+            if let id = env.id, let key = RequestKey(id), let idText = env.idText {
+                serverRequests.insert(key, PendingRequest(method: method, idText: idText, tool: nil))
+            }
+            forward(toClient, content, wire)
+        case .notification:
+            forward(toClient, content, wire)
+        case .response:
+            let asked = env.id.flatMap(RequestKey.init).flatMap { clientRequests.remove($0) }
+            if let asked, asked.method == "tools/call" { inFlight.end(requestID: asked.idText) }
+            // Unknown ids are filtered too when they carry a tool list: a table eviction or a re-escaped id
+            // must not let hidden tools through.
+            if asked == nil || asked?.method == "tools/list", let filtered = filterToolsList(content, env) {
+                toClient.writeLine(filtered)
+                return
+            }
+            forward(toClient, content, wire)
+        }
+    }
+
+    /// Drops a malformed server line. If its id names a request the client is waiting for, the client gets
+    /// an error instead of waiting forever.
+    private func refuseServer(rule: String, detail: String, idText: String?) {
+        recordProtocol(rule: rule, from: "server", detail: detail, idText: idText)
+        guard let idText, let id = try? JSONParser.parse(idText), let key = RequestKey(id),
+              let asked = clientRequests.remove(key) else { return }
+        if asked.method == "tools/call" { inFlight.end(requestID: asked.idText) }
+        toClient.writeLine(WallMessages.error(idText: asked.idText, code: -32603,
+                                              message: "contain: the server's reply was refused and not forwarded: \(detail)"))
+    }
+
+    /// A re-serialised response with hidden and denied tools removed from `result.tools`, or nil when
+    /// nothing needs removing (then the original bytes are forwarded).
+    private func filterToolsList(_ content: UnsafeRawBufferPointer, _ env: Envelope) -> [UInt8]? {
+        guard let resultMember = env.member("result"), resultMember.leadByte == UInt8(ascii: "{"),
+              let result = ProxySession.parseMember(content, resultMember),
+              case .object(var members) = result,
+              let toolsIndex = members.firstIndex(where: { $0.0 == "tools" }),
+              case .array(let tools) = members[toolsIndex].1 else { return nil }
+        let access = compiled.access
+        var kept: [JSONValue] = []
+        var removed: [String] = []
+        for t in tools {
+            // A tool without a readable name cannot be checked against the list: drop it.
+            guard case .string(let name) = t["name"] else { removed.append(render(t, limit: 80)); continue }
+            if access.isListed(name) { kept.append(t) } else { removed.append(name) }
+        }
+        if removed.isEmpty { return nil }
+        if observe {
+            audit.record(AuditEvent(wall: .transport, event: "tools_list", verdict: .wouldBlock, rule: "tools.hide",
+                                    requestID: env.idText, detail: "would hide: \(removed.joined(separator: ", "))"))
+            return nil
+        }
+        members[toolsIndex].1 = .array(kept)
+        var out: [UInt8] = []
+        out.reserveCapacity(content.count)
+        out.append(UInt8(ascii: "{"))
+        for (i, m) in env.members.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONSerializer.writeString(m.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            if m.key == "result" {
+                JSONSerializer.write(.object(members), into: &out)
+            } else {
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: content[m.range]))
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    // MARK: - Helpers
+
+    private func forward(_ w: LineWriter, _ content: UnsafeRawBufferPointer, _ wire: UnsafeRawBufferPointer?) {
+        if let wire { w.writeWire(wire) } else { w.writeLine(content) }
+    }
+
+    private func recordProtocol(rule: String, from side: String, detail: String, idText: String?) {
+        audit.record(AuditEvent(wall: .transport, event: "protocol", verdict: .blocked, rule: rule,
+                                requestID: idText, detail: "from \(side): \(detail)"))
+    }
+
+    static func isBlank(_ b: UnsafeRawBufferPointer) -> Bool {
+        for c in b where c != 0x20 && c != 0x09 && c != 0x0D { return false }
+        return true
+    }
+
+    /// The id of a broken or truncated message, when it can be read (a string or a number).
+    static func peekID(_ b: UnsafeRawBufferPointer) -> String? {
+        guard let (v, range) = JSONParser.peekMember("id", in: b), RequestKey(v) != nil else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: b[range]), as: UTF8.self)
+    }
+
+    static func parseMember(_ content: UnsafeRawBufferPointer, _ m: JSONMember) -> JSONValue? {
+        if let v = m.value { return v }
+        return try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: content[m.range]))
+    }
+}

@@ -1,0 +1,43 @@
+// Requests forwarded one way whose responses have not come back the other way: the proxy needs the
+// method of a response's request (tools/list pages are filtered, tools/call ends the in-flight tag,
+// roots/list answers are checked). Bounded, so a peer that never answers cannot grow it without limit.
+
+import Synchronization
+
+struct PendingRequest: Sendable {
+    var method: String
+    /// The id exactly as the requester sent it.
+    var idText: String
+    var tool: String?
+}
+
+final class RequestTable: Sendable {
+    static let capacity = 65_536
+
+    private struct State {
+        var entries: [RequestKey: PendingRequest] = [:]
+        var order: [RequestKey] = []
+        var orderHead = 0
+    }
+    private let state = Mutex(State())
+
+    func insert(_ key: RequestKey, _ r: PendingRequest) {
+        state.withLock { s in
+            s.entries[key] = r
+            s.order.append(key)
+            while s.entries.count > RequestTable.capacity && s.orderHead < s.order.count {
+                s.entries[s.order[s.orderHead]] = nil
+                s.orderHead += 1
+            }
+            if s.orderHead > RequestTable.capacity {
+                // Drop the consumed prefix, and keys already answered, so `order` stays bounded too.
+                s.order = s.order[s.orderHead...].filter { s.entries[$0] != nil }
+                s.orderHead = 0
+            }
+        }
+    }
+
+    func remove(_ key: RequestKey) -> PendingRequest? { state.withLock { $0.entries.removeValue(forKey: key) } }
+    func lookup(_ key: RequestKey) -> PendingRequest? { state.withLock { $0.entries[key] } }
+    var count: Int { state.withLock { $0.entries.count } }
+}
