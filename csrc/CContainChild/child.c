@@ -1,2 +1,425 @@
+// The sandbox child: runs the parent's plan between clone() and execve().
+//
+// Why each piece is C (see also contain_child.h): this code runs in the child of a clone() taken from a
+// multi-threaded Swift process. Until execve only async-signal-safe calls are allowed: any lock another
+// thread held at clone time (malloc, stdio, the Swift runtime's metadata caches) is held forever here.
+//  - contain_spawn: the raw clone(2) syscall (not glibc fork: no atfork handlers, which may take locks)
+//    with CLONE_PIDFD, so the parent gets a race-free handle on pid 1 of the sandbox.
+//  - run_plan / run_step: the step interpreter; only syscalls on memory the parent laid out before clone.
+//  - mkdir_p, make_file: path walking with a stack buffer, because there is no allocator to use.
+//  - init_loop: pid 1 of the new pid namespace; a signal handler (forward_signal) must be plain C.
+//  - landlock_*, drop_caps, install_seccomp: raw syscalls whose structures Swift cannot build without
+//    allocating, and which must run in the process that is about to execve.
+// Failures are reported as {step, errno} on the report pipe and end with _exit; nothing here returns.
+
+#define _GNU_SOURCE
 #include "contain_child.h"
-int contain_child_abi_version(void) { return 1; }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <grp.h>
+#include <limits.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+// Landlock: defined here, not taken from <linux/landlock.h>, because the build host's headers may
+// predate the ABI the running kernel offers (the parent negotiates; sizes grow compatibly).
+struct contain_ll_ruleset_attr {
+    uint64_t handled_access_fs;
+    uint64_t handled_access_net;
+    uint64_t scoped;
+};
+struct contain_ll_path_beneath_attr {
+    uint64_t allowed_access;
+    int32_t parent_fd;
+} __attribute__((packed));
+struct contain_ll_net_port_attr {
+    uint64_t allowed_access;
+    uint64_t port;
+};
+#define CONTAIN_LL_RULE_PATH_BENEATH 1
+#define CONTAIN_LL_RULE_NET_PORT 2
+// Rights that make sense on a non-directory (EXECUTE, WRITE_FILE, READ_FILE, TRUNCATE, IOCTL_DEV).
+#define CONTAIN_LL_FILE_RIGHTS ((1ULL << 0) | (1ULL << 1) | (1ULL << 2) | (1ULL << 14) | (1ULL << 15))
+
+struct contain_mount_attr {
+    uint64_t attr_set;
+    uint64_t attr_clr;
+    uint64_t propagation;
+    uint64_t userns_fd;
+};
+
+static const struct contain_plan *g_plan;
+static int g_ruleset_fd = -1;
+static volatile sig_atomic_t g_server_pid;
+
+static void write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue; // EINTR: retry; anything else: the parent is gone, nothing to tell.
+            return;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static _Noreturn void fail(size_t step, int err) {
+    struct contain_report r = { (int32_t)step, (int32_t)err };
+    write_all(g_plan->report_fd, &r, sizeof r);
+    _exit(125);
+}
+
+static size_t cstrlen(const char *s) {
+    size_t n = 0;
+    while (s[n]) n++;
+    return n;
+}
+
+// mkdir -p with a stack copy; EEXIST on any component is fine (the bind target may already exist in a
+// read-only parent bind, where mkdir would otherwise fail with EROFS: we test existence first).
+static int mkdir_p(const char *path, mode_t mode, int skip_last) {
+    char buf[PATH_MAX];
+    size_t len = cstrlen(path);
+    if (len == 0 || len >= sizeof buf) return ENAMETOOLONG;
+    memcpy(buf, path, len + 1);
+    size_t end = len;
+    if (skip_last) {
+        while (end > 0 && buf[end - 1] != '/') end--;
+        if (end <= 1) return 0;
+        end--;
+        buf[end] = 0;
+    }
+    for (size_t i = 1; i <= end; i++) {
+        if (buf[i] != '/' && buf[i] != 0) continue;
+        char saved = buf[i];
+        buf[i] = 0;
+        struct stat st;
+        if (lstat(buf, &st) != 0) {
+            if (errno != ENOENT) return errno;
+            if (mkdir(buf, mode) != 0 && errno != EEXIST) return errno;
+        } else if (!S_ISDIR(st.st_mode)) {
+            // A symlink in a view directory we built ourselves is followed (e.g. /lib -> usr/lib).
+            if (!S_ISLNK(st.st_mode)) return ENOTDIR;
+        }
+        buf[i] = saved;
+    }
+    return 0;
+}
+
+static int make_file(const char *path) {
+    int err = mkdir_p(path, 0755, 1);
+    if (err) return err;
+    struct stat st;
+    if (lstat(path, &st) == 0) return 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+    if (fd < 0) return errno == EEXIST ? 0 : errno;
+    close(fd);
+    return 0;
+}
+
+static void forward_signal(int sig) {
+    int saved = errno;
+    pid_t p = g_server_pid;
+    if (p > 0 && kill(-p, sig) != 0) kill(p, sig); // before setsid the server has no group of its own
+    errno = saved;
+}
+
+// pid 1 of the sandbox. When it exits the kernel kills everything left in the pid namespace.
+static _Noreturn void init_loop(pid_t server) {
+    int status_fd = g_plan->status_fd;
+    if (status_fd > 0) syscall(SYS_close_range, 0U, (unsigned)status_fd - 1, 0U);
+    syscall(SYS_close_range, (unsigned)status_fd + 1, ~0U, 0U);
+    g_server_pid = server;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (;;) {
+        int st = 0;
+        pid_t w = waitpid(-1, &st, 0);
+        if (w < 0) {
+            if (errno == EINTR) continue; // a forwarded signal interrupted the wait: keep reaping
+            _exit(125);                   // ECHILD without having seen the server: cannot happen
+        }
+        if (w == server) {
+            int32_t raw = st;
+            write_all(status_fd, &raw, sizeof raw);
+            _exit(0);
+        }
+    }
+}
+
+static void fork_init(size_t i) {
+    // Block the forwarded signals across the fork so none is lost between fork and recording the pid.
+    sigset_t fwd, old;
+    sigemptyset(&fwd);
+    sigaddset(&fwd, SIGINT);
+    sigaddset(&fwd, SIGTERM);
+    sigaddset(&fwd, SIGHUP);
+    sigprocmask(SIG_BLOCK, &fwd, &old);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    long pid = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, 0UL, 0UL, 0UL);
+    if (pid < 0) fail(i, errno);
+    if (pid > 0) init_loop((pid_t)pid);
+    // The server: default dispositions and an empty mask (both survive execve otherwise; the supervisor
+    // may ignore SIGPIPE or block signals it handles itself).
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++) {
+        if (s == SIGKILL || s == SIGSTOP) continue;
+        sigaction(s, &dfl, NULL); // EINVAL for the few reserved real-time signals: ignored
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (g_plan->status_fd >= 0) close(g_plan->status_fd);
+}
+
+static int loopback_up(void) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, "lo", 3);
+    int err = 0;
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) err = errno;
+    else {
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) err = errno;
+    }
+    close(s);
+    return err;
+}
+
+static int drop_caps(uint64_t last_cap) {
+    for (uint64_t c = 0; c <= last_cap; c++) {
+        if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) != 0 && errno != EINVAL) return errno;
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return errno;
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &hdr, data) != 0) return errno;
+    return 0;
+}
+
+static int install_seccomp(size_t i) {
+    struct sock_fprog prog = { g_plan->filter_len, (struct sock_filter *)g_plan->filter };
+    unsigned long flags = g_plan->want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    if (r < 0) return errno;
+    if (!g_plan->want_listener) return 0;
+    // From here only write, read, close and execve may run: the filter's compiler always allows them.
+    struct contain_report rec = { CONTAIN_REPORT_LISTENER, (int32_t)r };
+    write_all(g_plan->report_fd, &rec, sizeof rec);
+    char ack = 0;
+    for (;;) {
+        ssize_t n = read(g_plan->ack_fd, &ack, 1);
+        if (n == 1) break;
+        if (n < 0 && errno == EINTR) continue;
+        fail(i, n == 0 ? EPIPE : errno); // the supervisor did not take the listener: never run unreported
+    }
+    close((int)r);
+    close(g_plan->ack_fd);
+    return 0;
+}
+
+static int landlock_path(const struct contain_step *s) {
+    int fd = open(s->path, O_PATH | O_CLOEXEC);
+    if (fd < 0) return errno;
+    struct stat st;
+    uint64_t allowed = s->arg;
+    if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) allowed &= CONTAIN_LL_FILE_RIGHTS;
+    struct contain_ll_path_beneath_attr a = { allowed, fd };
+    long r = syscall(SYS_landlock_add_rule, g_ruleset_fd, CONTAIN_LL_RULE_PATH_BENEATH, &a, 0U);
+    int err = r < 0 ? errno : 0;
+    close(fd);
+    return err;
+}
+
+static int run_step(size_t i, const struct contain_step *s) {
+    switch (s->op) {
+    case CONTAIN_OP_PDEATHSIG:
+        return prctl(PR_SET_PDEATHSIG, (unsigned long)s->arg, 0, 0, 0) == 0 ? 0 : errno;
+    case CONTAIN_OP_WAIT_PARENT: {
+        char b;
+        for (;;) {
+            ssize_t n = read(g_plan->sync_fd, &b, 1);
+            if (n == 1) break;
+            if (n < 0 && errno == EINTR) continue;
+            _exit(125); // EOF: the supervisor died or gave up before writing the id maps
+        }
+        close(g_plan->sync_fd);
+        return 0;
+    }
+    case CONTAIN_OP_SETRESGID:
+        return setresgid((gid_t)s->arg, (gid_t)s->arg, (gid_t)s->arg) == 0 ? 0 : errno;
+    case CONTAIN_OP_SETRESUID:
+        return setresuid((uid_t)s->arg, (uid_t)s->arg, (uid_t)s->arg) == 0 ? 0 : errno;
+    case CONTAIN_OP_SETGROUPS_EMPTY:
+        return setgroups(0, NULL) == 0 ? 0 : errno;
+    case CONTAIN_OP_MOUNT:
+        return mount(s->src, s->path, s->fstype, s->mflags, s->data) == 0 ? 0 : errno;
+    case CONTAIN_OP_MOUNT_SETATTR: {
+        struct contain_mount_attr a = { s->arg, 0, 0, 0 };
+        long r = syscall(SYS_mount_setattr, AT_FDCWD, s->path, s->arg2 ? AT_RECURSIVE : 0U, &a, sizeof a);
+        return r == 0 ? 0 : errno;
+    }
+    case CONTAIN_OP_MKDIR_P:
+        return mkdir_p(s->path, (mode_t)s->arg, 0);
+    case CONTAIN_OP_MKFILE_P:
+        return make_file(s->path);
+    case CONTAIN_OP_SYMLINK: {
+        int err = mkdir_p(s->path, 0755, 1);
+        if (err) return err;
+        return symlink(s->src, s->path) == 0 || errno == EEXIST ? 0 : errno;
+    }
+    case CONTAIN_OP_CHMOD:
+        return chmod(s->path, (mode_t)s->arg) == 0 ? 0 : errno;
+    case CONTAIN_OP_CHDIR:
+        return chdir(s->path) == 0 ? 0 : errno;
+    case CONTAIN_OP_PIVOT_ROOT:
+        return syscall(SYS_pivot_root, s->src, s->path) == 0 ? 0 : errno;
+    case CONTAIN_OP_UMOUNT:
+        return umount2(s->path, (int)s->arg) == 0 ? 0 : errno;
+    case CONTAIN_OP_LOOPBACK_UP:
+        return loopback_up();
+    case CONTAIN_OP_SETHOSTNAME:
+        return sethostname(s->src, cstrlen(s->src)) == 0 ? 0 : errno;
+    case CONTAIN_OP_FORK_INIT:
+        fork_init(i);
+        return 0;
+    case CONTAIN_OP_SETSID:
+        return setsid() >= 0 ? 0 : errno;
+    case CONTAIN_OP_SETRLIMIT: {
+        struct rlimit rl = { (rlim_t)s->arg2, (rlim_t)s->arg2 };
+        return setrlimit((int)s->arg, &rl) == 0 ? 0 : errno;
+    }
+    case CONTAIN_OP_DUP2:
+        return dup2((int)s->arg, (int)s->arg2) >= 0 ? 0 : errno;
+    case CONTAIN_OP_CLOEXEC_FROM_3:
+        return syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0 ? 0 : errno;
+    case CONTAIN_OP_NO_NEW_PRIVS:
+        return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : errno;
+    case CONTAIN_OP_LANDLOCK_CREATE: {
+        struct contain_ll_ruleset_attr a = { s->arg, s->arg2, (uint64_t)s->mflags };
+        long fd = syscall(SYS_landlock_create_ruleset, &a, sizeof a, 0U);
+        if (fd < 0) return errno;
+        g_ruleset_fd = (int)fd;
+        return 0;
+    }
+    case CONTAIN_OP_LANDLOCK_PATH:
+        return landlock_path(s);
+    case CONTAIN_OP_LANDLOCK_PORT: {
+        struct contain_ll_net_port_attr a = { s->arg, s->arg2 };
+        return syscall(SYS_landlock_add_rule, g_ruleset_fd, CONTAIN_LL_RULE_NET_PORT, &a, 0U) == 0 ? 0 : errno;
+    }
+    case CONTAIN_OP_LANDLOCK_ENFORCE: {
+        long r = syscall(SYS_landlock_restrict_self, g_ruleset_fd, 0U);
+        int err = r == 0 ? 0 : errno;
+        close(g_ruleset_fd);
+        g_ruleset_fd = -1;
+        return err;
+    }
+    case CONTAIN_OP_SECUREBITS:
+        return prctl(PR_SET_SECUREBITS, (unsigned long)s->arg, 0, 0, 0) == 0 ? 0 : errno;
+    case CONTAIN_OP_DROP_CAPS:
+        return drop_caps(s->arg);
+    case CONTAIN_OP_SECCOMP:
+        return install_seccomp(i);
+    case CONTAIN_OP_EXEC:
+        execve(g_plan->exec_path, g_plan->argv, g_plan->envp);
+        return errno;
+    default:
+        return EINVAL;
+    }
+}
+
+static _Noreturn void run_plan(const struct contain_plan *plan) {
+    g_plan = plan;
+    for (int k = 0; k < 4; k++) {
+        if (plan->close_fds[k] >= 0) close(plan->close_fds[k]);
+    }
+    for (size_t i = 0; i < plan->nsteps; i++) {
+        const struct contain_step *s = &plan->steps[i];
+        int err = run_step(i, s);
+        if (err == 0) continue;
+        if ((s->flags & CONTAIN_STEP_OPTIONAL) && (err == ENOENT || err == ENOTDIR)) continue;
+        fail(i, err);
+    }
+    fail(plan->nsteps, ENOEXEC); // a plan without an EXEC step is a parent bug; never run unconfined
+}
+
+static volatile sig_atomic_t g_forward_target;
+
+static void supervisor_forward(int sig) {
+    int saved = errno;
+    pid_t p = g_forward_target;
+    if (p > 0) kill(p, sig);
+    errno = saved;
+}
+
+void contain_forward_signals(pid_t target) {
+    g_forward_target = target;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = supervisor_forward;
+    sa.sa_flags = SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+pid_t contain_spawn(const struct contain_plan *plan, int *pidfd_out) {
+    int pidfd = -1;
+    unsigned long flags = (unsigned long)plan->clone_flags | CLONE_PIDFD | SIGCHLD;
+    // Raw clone without CLONE_VM: fork semantics (copy-on-write), so the child runs on its own copy
+    // of this stack. The pidfd lands in `pidfd` (the parent_tid argument) in the parent only.
+    long r = syscall(SYS_clone, flags, 0UL, &pidfd, 0UL, 0UL);
+    if (r < 0) return -1;
+    if (r == 0) run_plan(plan);
+    *pidfd_out = pidfd;
+    return (pid_t)r;
+}

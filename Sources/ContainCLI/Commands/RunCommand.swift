@@ -1,9 +1,220 @@
+// `contain run`: load the profile, compile the seccomp filter, build the plan, launch the sandbox from
+// this (main) thread, wait, and report. Exit status: the server's own; 128+N for signal N; 125 when
+// contain failed (the message names the step and the fix); 126/127 when CMD could not be executed.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ArgumentParser
+import ContainAudit
+import ContainProfile
+import ContainSandbox
 
 struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "(not yet implemented)")
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an MCP server inside the sandbox described by a profile.",
+        discussion: """
+            CMD's stdin/stdout are the MCP channel: they pass through the transport wall when the profile has \
+            an `mcp` section, untouched otherwise. CMD's stderr passes through. SIGINT, SIGTERM and SIGHUP \
+            are forwarded to CMD.
+
+            Exit status: CMD's own; 128+N when CMD died of signal N; 125 when contain itself failed (bad \
+            profile, missing kernel feature, a setup step failed: the message names it); 126/127 when CMD \
+            could not be executed / found.
+
+            Examples:
+              contain run --profile base -- /bin/echo hi
+              contain run --profile base --workspace ~/project -- python3 server.py
+              contain run --profile shell --env ALLOW_COMMANDS=ls,cat -- mcp-shell-server
+              contain run --profile strict --report /tmp/report.json --audit /tmp/audit.jsonl -- ./server
+            """)
+
+    @Option(name: .long, help: "Profile path or shipped profile name (base, strict, shell, ...).")
+    var profile: String
+
+    @Option(name: .long, help: "The workspace directory (${WORKSPACE} in the profile; default: the current directory).")
+    var workspace: String?
+
+    @Option(name: .long, help: "Stream audit events as JSON lines to FILE.")
+    var audit: String?
+
+    @Option(name: .long, help: "Write the summary of what was blocked as JSON to FILE at exit.")
+    var report: String?
+
+    @Flag(name: .long, help: "Transport wall in record-only mode: calls that would be blocked are marked, not blocked.")
+    var observe = false
+
+    @Option(name: .customLong("env"), help: "Pass NAME from contain's environment, or set NAME=VALUE, for the server (repeatable).")
+    var env: [String] = []
+
+    @Argument(parsing: .postTerminator, help: "The server command and its arguments (after --).")
+    var command: [String] = []
+
     func run() throws {
-        FileHandleStderr.write("contain run: not implemented yet; refusing to run anything unconfined\n")
-        throw ExitCode(ContainExit.containFailure)
+        let code = RunSession(options: self).run()
+        throw ExitCode(code)
     }
+}
+
+/// One `contain run`: everything between parsing the options and the exit status.
+struct RunSession {
+    let options: RunCommand
+
+    func run() -> Int32 {
+        // Writes to a server that exited must fail with EPIPE, not kill contain before it reports.
+        signal(SIGPIPE, SIG_IGN)
+        guard !options.command.isEmpty else {
+            return fail("no command given: contain run --profile P -- CMD [ARGS...]")
+        }
+        let workspace: String
+        switch resolveWorkspace() {
+        case .success(let w): workspace = w
+        case .failure(let message): return fail(message.description)
+        }
+
+        let profile: Profile
+        do {
+            profile = try ProfileLoader(variables: .current(workspace: workspace)).load(options.profile)
+        } catch {
+            FileHandleStderr.write("\(error)\n")
+            return ContainExit.containFailure
+        }
+
+        var auditFD: Int32?
+        if let path = options.audit {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return fail("--audit \(path): \(String(cString: strerror(errno)))") }
+            auditFD = fd
+        }
+        let log = AuditLog(fd: auditFD, level: profile.audit.level == .all ? .all : .denials)
+        defer { log.close() }
+
+        let program: SeccompProgram
+        do {
+            program = try SeccompCompiler.compile(profile.environment.syscalls, mode: .enforce)
+        } catch {
+            return fail("\(error)")
+        }
+
+        // The transport wall sits between contain's stdio and two pipes to the server.
+        var wiring = StdioWiring.inherit
+        var serverEnds: [Int32] = []
+        var wallEnds: (serverIn: Int32, serverOut: Int32)?
+        if profile.mcp != nil {
+            guard case .success(let inPipe) = Sys.pipe(), case .success(let outPipe) = Sys.pipe() else {
+                return fail("cannot create the server's stdio pipes: \(String(cString: strerror(errno)))")
+            }
+            wiring = .pipes(stdin: inPipe.read, stdout: outPipe.write)
+            serverEnds = [inPipe.read, outPipe.write]
+            wallEnds = (inPipe.write, outPipe.read)
+        }
+
+        let listenerAvailable = false // becomes true when NotifyListener lands (seccomp helper)
+        let request = LaunchRequest(profile: profile, command: options.command, workspace: workspace,
+                                    extraEnv: options.env, stdio: wiring, seccomp: true)
+        let plan: SandboxPlan
+        do {
+            plan = try PlanBuilder.build(request, audit: log)
+        } catch {
+            FileHandleStderr.write("contain: \(error)\n")
+            return finish(error.exitStatus, log: log)
+        }
+
+        let handoff = SeccompHandoff(bytes: program.bytes, wantListener: program.usesNotify && listenerAvailable)
+        if program.usesNotify && !listenerAvailable {
+            log.note("seccomp: denied syscalls are refused but not reported (no listener in this build)")
+        }
+        let sandbox: RunningSandbox
+        do {
+            sandbox = try Launcher.launch(plan, seccomp: handoff) { fd, _ in
+                // Seccomp helper's NotifyListener takes `fd` here once it exists.
+                close(fd)
+            }
+        } catch {
+            FileHandleStderr.write("\(error.message)\n")
+            return finish(error.exitStatus, log: log)
+        }
+        for fd in serverEnds { close(fd) }
+
+        var waitTransport: (() -> Void)?
+        if let mcp = profile.mcp, let ends = wallEnds {
+            switch startTransportWall(mcp: mcp, profile: profile, serverIn: ends.serverIn, serverOut: ends.serverOut,
+                                      audit: log, observe: options.observe) {
+            case .success(let wait): waitTransport = wait
+            case .failure(let message):
+                sandbox.kill()
+                _ = sandbox.waitForExit()
+                return fail(message.description)
+            }
+        }
+        let raw = sandbox.waitForExit()
+        waitTransport?()
+        return finish(RunningSandbox.exitStatus(raw), log: log)
+    }
+
+    func resolveWorkspace() -> Result<String, FailureText> {
+        let given = options.workspace ?? "."
+        guard let real = realpath(given, nil) else {
+            return .failure(FailureText("--workspace \(given): \(String(cString: strerror(errno)))"))
+        }
+        defer { free(real) }
+        let path = String(cString: real)
+        var st = stat()
+        guard fstatat(AT_FDCWD, path, &st, 0) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            return .failure(FailureText("--workspace \(given): not a directory"))
+        }
+        return .success(path)
+    }
+
+    func fail(_ message: String) -> Int32 {
+        FileHandleStderr.write("contain: \(message)\n")
+        return ContainExit.containFailure
+    }
+
+    /// Prints the summary, writes --report, returns `status`.
+    func finish(_ status: Int32, log: AuditLog) -> Int32 {
+        let text = Summary.text(log)
+        if !text.isEmpty { FileHandleStderr.write(text) }
+        if let path = options.report {
+            let json = Summary.json(log, exitStatus: status) + "\n"
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            if fd < 0 {
+                FileHandleStderr.write("contain: --report \(path): \(String(cString: strerror(errno)))\n")
+                return status == 0 ? ContainExit.containFailure : status
+            }
+            var json2 = json
+            json2.withUTF8 { buf in
+                var off = 0
+                while off < buf.count {
+                    let n = write(fd, buf.baseAddress! + off, buf.count - off)
+                    if n < 0 { if errno == EINTR { continue }; break }
+                    off += n
+                }
+            }
+            close(fd)
+        }
+        return status
+    }
+}
+
+struct FailureText: Error, CustomStringConvertible {
+    var description: String
+    init(_ s: String) { description = s }
+}
+
+// MARK: - Transport wall hook (wired by the lead)
+
+/// THE TRANSPORT WALL ENTRY POINT. Start the MCP proxy between contain's stdin/stdout (the client) and
+/// the server's pipes: read client lines from fd 0, write decisions/forwarded lines to `serverIn`, read
+/// `serverOut`, write to fd 1. Return a function that blocks until the proxy has forwarded everything the
+/// server wrote (called after the server exited), or a failure message.
+///
+/// Until it is wired this refuses (fails closed): a profile with an `mcp` section must never run with
+/// its MCP policy silently unenforced.
+func startTransportWall(mcp: MCPPolicy, profile: Profile, serverIn: Int32, serverOut: Int32,
+                        audit: AuditLog, observe: Bool) -> Result<() -> Void, FailureText> {
+    .failure(FailureText("the profile has an mcp section but this build has no transport wall wired into `contain run`; remove the mcp section to run with the environment wall only"))
 }

@@ -1,5 +1,150 @@
 #ifndef CONTAIN_CHILD_H
 #define CONTAIN_CHILD_H
-// Placeholder: the async-signal-safe child lands with the environment wall.
-int contain_child_abi_version(void);
+// The plan the supervisor (Swift) hands to the sandbox child, and the one entry point that runs it.
+//
+// Why this is C and not Swift: the child of clone() in a multi-threaded process may only call
+// async-signal-safe functions (another thread may have held the malloc, stdio or Swift runtime locks at
+// the moment of the clone; they stay locked forever in the child). Swift allocates implicitly (strings,
+// arrays, closures, retain/release of class references), so no Swift may run there. Everything below is
+// raw syscalls on memory the parent prepared before the clone: no allocation, no stdio, `_exit` only.
+//
+// The plan is a flat, ordered list of steps. The parent builds every string and array in advance; the
+// child walks the list and reports the first failure as `{step index, errno}` on a close-on-exec pipe.
+// End-of-file on that pipe without a record means `execve` succeeded.
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum contain_op {
+    /// prctl(PR_SET_PDEATHSIG, arg): the sandbox dies with the supervisor's spawning thread.
+    CONTAIN_OP_PDEATHSIG = 1,
+    /// Read one byte from `sync_fd`: the parent has written uid_map/gid_map. EOF: the parent died; _exit.
+    CONTAIN_OP_WAIT_PARENT,
+    /// setresgid(arg, arg, arg) inside the new user namespace.
+    CONTAIN_OP_SETRESGID,
+    /// setresuid(arg, arg, arg).
+    CONTAIN_OP_SETRESUID,
+    /// setgroups(0, NULL).
+    CONTAIN_OP_SETGROUPS_EMPTY,
+    /// mount(src, path, fstype, mflags, data).
+    CONTAIN_OP_MOUNT,
+    /// mount_setattr(path, arg2 ? AT_RECURSIVE : 0, { attr_set = arg }).
+    CONTAIN_OP_MOUNT_SETATTR,
+    /// mkdir -p path (mode arg for the directories it creates).
+    CONTAIN_OP_MKDIR_P,
+    /// mkdir -p dirname(path), then create an empty regular file (a bind-mount target for a file).
+    CONTAIN_OP_MKFILE_P,
+    /// mkdir -p dirname(path), then symlink(src, path).
+    CONTAIN_OP_SYMLINK,
+    /// chmod(path, arg).
+    CONTAIN_OP_CHMOD,
+    /// chdir(path).
+    CONTAIN_OP_CHDIR,
+    /// pivot_root(src, path).
+    CONTAIN_OP_PIVOT_ROOT,
+    /// umount2(path, arg).
+    CONTAIN_OP_UMOUNT,
+    /// Bring "lo" up (ioctl SIOCSIFFLAGS) in the new network namespace.
+    CONTAIN_OP_LOOPBACK_UP,
+    /// sethostname(src, strlen(src)).
+    CONTAIN_OP_SETHOSTNAME,
+    /// fork(): the caller becomes pid 1 (an init that reaps, forwards SIGINT/SIGTERM/SIGHUP to the
+    /// server's process group, reports the server's raw wait status on `status_fd`, then exits); the steps
+    /// after this one run in the server process.
+    CONTAIN_OP_FORK_INIT,
+    /// setsid().
+    CONTAIN_OP_SETSID,
+    /// setrlimit(arg, {arg2, arg2}).
+    CONTAIN_OP_SETRLIMIT,
+    /// dup2(arg, arg2) (clears close-on-exec on arg2).
+    CONTAIN_OP_DUP2,
+    /// close_range(3, ~0, CLOSE_RANGE_CLOEXEC): nothing inherited leaks past execve; the report and ack
+    /// pipes stay usable until then.
+    CONTAIN_OP_CLOEXEC_FROM_3,
+    /// prctl(PR_SET_NO_NEW_PRIVS, 1).
+    CONTAIN_OP_NO_NEW_PRIVS,
+    /// landlock_create_ruleset({fs = arg, net = arg2, scoped = mflags}) -> the child's ruleset fd.
+    CONTAIN_OP_LANDLOCK_CREATE,
+    /// landlock_add_rule(PATH_BENEATH, open(path, O_PATH), allowed = arg & handled fs).
+    CONTAIN_OP_LANDLOCK_PATH,
+    /// landlock_add_rule(NET_PORT, port = arg2, allowed = arg).
+    CONTAIN_OP_LANDLOCK_PORT,
+    /// landlock_restrict_self(ruleset, 0) and close the ruleset fd.
+    CONTAIN_OP_LANDLOCK_ENFORCE,
+    /// prctl(PR_SET_SECUREBITS, arg): no root fix-ups on execve, locked.
+    CONTAIN_OP_SECUREBITS,
+    /// Drop bounding set caps 0..arg, clear ambient, capset everything to zero.
+    CONTAIN_OP_DROP_CAPS,
+    /// seccomp(SECCOMP_SET_MODE_FILTER) with the plan's program (must be the last step before EXEC). When
+    /// the plan asks for a listener: report the listener fd number, wait for the parent's one-byte ack on
+    /// `ack_fd` (the parent took the fd with pidfd_getfd), close our copy.
+    CONTAIN_OP_SECCOMP,
+    /// execve(plan->exec_path, plan->argv, plan->envp).
+    CONTAIN_OP_EXEC,
+};
+
+/// A step whose `path` (or `src`) does not exist is skipped instead of failing (ENOENT/ENOTDIR only).
+#define CONTAIN_STEP_OPTIONAL 1u
+
+struct contain_step {
+    int32_t op;
+    uint32_t flags;
+    const char *path;
+    const char *src;
+    const char *fstype;
+    const char *data;
+    unsigned long mflags;
+    uint64_t arg;
+    uint64_t arg2;
+};
+
+/// A record on the report pipe. `step` >= 0: that step failed with `err` (errno). A listener hand-off
+/// record has step == CONTAIN_REPORT_LISTENER and `err` holding the listener fd number.
+struct contain_report {
+    int32_t step;
+    int32_t err;
+};
+#define CONTAIN_REPORT_LISTENER (-2)
+
+struct contain_plan {
+    /// CLONE_NEW* flags for clone(2); SIGCHLD and CLONE_PIDFD are added by contain_spawn.
+    uint64_t clone_flags;
+    const struct contain_step *steps;
+    size_t nsteps;
+    const char *exec_path;
+    char *const *argv;
+    char *const *envp;
+    /// A `struct sock_filter[]` of `filter_len` instructions, compiled by the parent.
+    const void *filter;
+    uint16_t filter_len;
+    /// Ask for a SECCOMP_FILTER_FLAG_NEW_LISTENER fd and hand it over (see CONTAIN_OP_SECCOMP).
+    int32_t want_listener;
+    /// Child ends: read 1 byte after the id maps are written; report pipe write end; ack read end;
+    /// init's status pipe write end (4 bytes: the server's raw wait status).
+    int32_t sync_fd;
+    int32_t report_fd;
+    int32_t ack_fd;
+    int32_t status_fd;
+    /// The parent's ends of those pipes (closed first thing in the child, so EOF means what it should).
+    int32_t close_fds[4];
+};
+
+/// clone()s the sandbox child (which runs `plan` and never returns). Returns the child's pid in the
+/// caller's pid namespace and stores a pidfd in *pidfd_out, or returns -1 with errno set.
+/// Must be called from a thread that lives until the sandbox has exited (PR_SET_PDEATHSIG fires when the
+/// creating thread exits).
+pid_t contain_spawn(const struct contain_plan *plan, int *pidfd_out);
+
+/// Supervisor side: SIGINT, SIGTERM and SIGHUP received by contain are sent on to `target` (the sandbox's
+/// init, which forwards them to the server's process group). C because it is a signal handler.
+void contain_forward_signals(pid_t target);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

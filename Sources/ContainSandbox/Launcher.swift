@@ -1,0 +1,216 @@
+// Spawns the sandbox from a plan: clone (C), id maps, the go signal, the step reports, the seccomp
+// listener hand-off, and waiting for the server's status.
+//
+// The launching thread must live until the sandbox exits: the child's PR_SET_PDEATHSIG fires when the
+// thread that cloned it exits, not the process. `contain run` launches from the main thread, which only
+// ends when contain does.
+//
+// The listener hand-off uses pidfd_getfd instead of SCM_RIGHTS (DESIGN.md mentions a socketpair): with
+// it, the child needs nothing between installing the filter and execve but write, read and close, which
+// every filter the compiler emits allows; sendmsg would have to be allowed for every server.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CContainChild
+
+/// The compiled seccomp program, as the launcher needs it.
+public struct SeccompHandoff: Sendable {
+    /// `struct sock_filter[]` bytes.
+    public var bytes: [UInt8]
+    /// Ask for a SECCOMP_RET_USER_NOTIF listener fd.
+    public var wantListener: Bool
+    public init(bytes: [UInt8], wantListener: Bool) { self.bytes = bytes; self.wantListener = wantListener }
+}
+
+/// A launch that did not get to the server's execve, or an execve that failed.
+public struct LaunchFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var exitStatus: Int32
+    public var description: String { message }
+}
+
+/// A running sandbox: pid 1 of the new pid namespace (the init) and, inside it, the server.
+public final class RunningSandbox: @unchecked Sendable {
+    public let initPID: pid_t
+    /// A pidfd for the init (owned).
+    public let pidfd: Int32
+    /// The server's pid in contain's pid namespace, when it was needed (listener hand-off).
+    public let serverPID: pid_t?
+    private let statusFD: Int32
+    private var reaped = false
+
+    init(initPID: pid_t, pidfd: Int32, serverPID: pid_t?, statusFD: Int32) {
+        self.initPID = initPID; self.pidfd = pidfd; self.serverPID = serverPID; self.statusFD = statusFD
+    }
+
+    /// Blocks until the server has exited; returns its raw wait status (or the init's, if the init died
+    /// without reporting, e.g. killed). Call once.
+    public func waitForExit() -> Int32 {
+        var raw: Int32 = 0
+        let got = withUnsafeMutableBytes(of: &raw) { Sys.readFull(statusFD, into: $0.baseAddress!, count: 4) }
+        Sys.close(statusFD)
+        let initStatus = (try? Sys.waitpid(initPID).get()) ?? 0
+        reaped = true
+        Sys.close(pidfd)
+        if case .success(4) = got { return raw }
+        return initStatus
+    }
+
+    /// Kills everything in the sandbox (the pid namespace dies with its init).
+    public func kill() { Sys.kill(initPID, SIGKILL) }
+
+    /// Shell-style exit status for a raw wait status: the code, or 128+N for signal N.
+    public static func exitStatus(_ raw: Int32) -> Int32 {
+        let sig = raw & 0x7f
+        if sig == 0 { return (raw >> 8) & 0xff }
+        return 128 + sig
+    }
+}
+
+public enum Launcher {
+    /// Starts the sandbox and returns once the server's execve succeeded. `onListener` gets the seccomp
+    /// listener fd (owned by the callee) and the server's pid before the server may run; it must not block.
+    public static func launch(_ plan: SandboxPlan, seccomp: SeccompHandoff?,
+                              onListener: (Int32, pid_t) -> Void) throws(LaunchFailure) -> RunningSandbox {
+        func pipeOrThrow() throws(LaunchFailure) -> (read: Int32, write: Int32) {
+            switch Sys.pipe() {
+            case .success(let p): return p
+            case .failure(let f): throw LaunchFailure(message: "contain: \(f)", exitStatus: 125)
+            }
+        }
+        let sync = try pipeOrThrow(), report = try pipeOrThrow(), ack = try pipeOrThrow(), status = try pipeOrThrow()
+        let wantListener = seccomp?.wantListener ?? false
+        let storage = CPlanStorage(plan, filter: seccomp?.bytes, wantListener: wantListener,
+                                   fds: .init(sync: sync.read, report: report.write, ack: ack.read, status: status.write))
+        var cplan = storage.plan
+        cplan.close_fds = (sync.write, report.read, ack.write, status.read)
+        var pidfd: Int32 = -1
+        let pid = withUnsafePointer(to: &cplan) { contain_spawn($0, &pidfd) }
+        let spawnErrno = errno
+        withExtendedLifetime(storage) {}
+        for fd in [sync.read, report.write, ack.read, status.write] { Sys.close(fd) }
+        if pid < 0 {
+            for fd in [sync.write, report.read, ack.write, status.read] { Sys.close(fd) }
+            throw LaunchFailure(message: "contain: cannot create the sandbox namespaces: clone: \(Sys.errnoText(spawnErrno)); \(cloneFix(spawnErrno))",
+                                exitStatus: 125)
+        }
+        contain_forward_signals(pid)
+
+        func abort(_ message: String) -> LaunchFailure {
+            Sys.kill(pid, SIGKILL)
+            _ = Sys.waitpid(pid)
+            for fd in [sync.write, report.read, ack.write, status.read, pidfd] { Sys.close(fd) }
+            return LaunchFailure(message: message, exitStatus: 125)
+        }
+
+        // Id maps, then the go byte. Unprivileged writers must deny setgroups before writing gid_map.
+        let ids = plan.idMapping
+        var mapWrites: [(String, String)] = []
+        if ids.denySetgroups { mapWrites.append(("/proc/\(pid)/setgroups", "deny")) }
+        mapWrites.append(("/proc/\(pid)/uid_map", ids.uidMap))
+        mapWrites.append(("/proc/\(pid)/gid_map", ids.gidMap))
+        for (path, text) in mapWrites {
+            if case .failure(let f) = Sys.writeFile(path, text) {
+                throw abort("contain: setup step \"write \(SandboxPath.basename(path))\" failed: \(Sys.errnoText(f.errno)); the kernel refused to map uid 0 inside to host uid \(ids.hostUID)")
+            }
+        }
+        var go: UInt8 = 1
+        _ = withUnsafeBytes(of: &go) { Sys.writeAll(sync.write, $0) }
+        Sys.close(sync.write)
+
+        // Step reports until EOF (EOF without a failure record: execve succeeded).
+        var failure: (step: Int, errno: Int32)?
+        var listenerError: String?
+        var serverPID: pid_t?
+        while true {
+            var rec = contain_report()
+            let r = withUnsafeMutableBytes(of: &rec) { Sys.readFull(report.read, into: $0.baseAddress!, count: MemoryLayout<contain_report>.size) }
+            guard case .success(let n) = r, n == MemoryLayout<contain_report>.size else { break }
+            if rec.step == CONTAIN_REPORT_LISTENER {
+                switch takeListener(initPID: pid, fd: rec.err) {
+                case .success(let (fd, server)):
+                    serverPID = server
+                    onListener(fd, server)
+                    var one: UInt8 = 1
+                    _ = withUnsafeBytes(of: &one) { Sys.writeAll(ack.write, $0) }
+                case .failure(let f):
+                    listenerError = "could not take the seccomp listener from the server: \(f)"
+                    Sys.close(ack.write) // the child sees EOF and exits instead of running unreported
+                }
+            } else if failure == nil {
+                failure = (Int(rec.step), rec.err)
+            }
+        }
+        Sys.close(report.read)
+        Sys.close(ack.write)
+
+        let sandbox = RunningSandbox(initPID: pid, pidfd: pidfd, serverPID: serverPID, statusFD: status.read)
+        guard let failure else {
+            if let listenerError {
+                _ = sandbox.waitForExit()
+                throw LaunchFailure(message: "contain: \(listenerError)", exitStatus: 125)
+            }
+            return sandbox
+        }
+        _ = sandbox.waitForExit()
+        throw describe(failure, plan: plan, listenerError: listenerError)
+    }
+
+    static func describe(_ f: (step: Int, errno: Int32), plan: SandboxPlan, listenerError: String?) -> LaunchFailure {
+        guard f.step >= 0, f.step < plan.steps.count else {
+            return LaunchFailure(message: "contain: the sandbox child reported an unknown step \(f.step): \(Sys.errnoText(f.errno))", exitStatus: 125)
+        }
+        let step = plan.steps[f.step]
+        if step.op == .exec {
+            let code: Int32 = f.errno == ENOENT ? 127 : 126
+            var msg = "contain: cannot execute \(plan.execPath): \(Sys.errnoText(f.errno))"
+            if f.errno == ENOENT {
+                msg += "; it (or its interpreter) is not inside the sandbox's view: add its directory to filesystem.execute"
+            } else if f.errno == EACCES {
+                msg += "; the sandbox may read it but not execute it: list it under filesystem.execute, not read"
+            }
+            return LaunchFailure(message: msg, exitStatus: code)
+        }
+        var msg = "contain: setup step \"\(step.name)\" failed: \(Sys.errnoText(f.errno))"
+        if step.op == .seccomp, let listenerError { msg += ": \(listenerError)" }
+        if let fix = step.fix { msg += "; \(fix)" }
+        return LaunchFailure(message: msg, exitStatus: 125)
+    }
+
+    /// The server is the init's only child while it waits for our ack.
+    static func takeListener(initPID: pid_t, fd: Int32) -> Result<(Int32, pid_t), Sys.Failure> {
+        let path = "/proc/\(initPID)/task/\(initPID)/children"
+        let bytes: [UInt8]
+        switch Sys.readFile(path, limit: 4096) {
+        case .success(let b): bytes = b
+        case .failure(let f): return .failure(f)
+        }
+        guard let first = String(decoding: bytes, as: UTF8.self).split(separator: " ").first,
+              let server = pid_t(String(first).trimmingWhitespace()) else {
+            return .failure(Sys.Failure("read \(path)", ESRCH))
+        }
+        let pfd: Int32
+        switch Sys.pidfdOpen(server) {
+        case .success(let p): pfd = p
+        case .failure(let f): return .failure(f)
+        }
+        defer { Sys.close(pfd) }
+        return Sys.pidfdGetfd(pfd, fd).map { ($0, server) }
+    }
+
+    static func cloneFix(_ e: Int32) -> String {
+        switch e {
+        case EPERM, EACCES:
+            return "unprivileged user namespaces are disabled here (sysctl kernel.unprivileged_userns_clone=1, or an AppArmor/SELinux policy such as kernel.apparmor_restrict_unprivileged_userns=0); contain cannot run without them"
+        case ENOSPC, EUSERS:
+            return "the user namespace limit is reached (sysctl user.max_user_namespaces)"
+        case EINVAL:
+            return "this kernel lacks a namespace type the profile needs (CONFIG_USER_NS, CONFIG_PID_NS, CONFIG_NET_NS...)"
+        default:
+            return "see `contain doctor`"
+        }
+    }
+}

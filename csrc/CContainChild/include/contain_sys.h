@@ -1,0 +1,13 @@
+#ifndef CONTAIN_SYS_H
+#define CONTAIN_SYS_H
+// Supervisor-side syscall shims. C because glibc's SYS_* numbers and _GNU_SOURCE-only prototypes
+// (pipe2, the pidfd and Landlock calls) do not import into Swift. Each returns -1 with errno set on
+// failure; EINTR policy is the caller's (Sources/ContainSandbox/Syscalls.swift).
+#include <sys/types.h>
+
+int contain_sys_pipe2_cloexec(int fds[2]);
+int contain_sys_pidfd_open(pid_t pid);
+int contain_sys_pidfd_getfd(int pidfd, int fd);
+/// The Landlock ABI version, or -1 (ENOSYS: not built; EOPNOTSUPP: disabled at boot).
+int contain_sys_landlock_abi(void);
+#endif
