@@ -14,7 +14,7 @@ extension ProfileDecoder {
         if let n = f["tools"] { m.tools = decodeTools(n) }
         var ids: [String: SourceLocation] = [:]
         func claim(_ id: String, _ at: SourceLocation) {
-            if let prev = ids[id] { error(at, "rule id '\(id)' is already used at \(prev); ids name rules in denials and must be unique") }
+            if let prev = ids[id] { error(at, "rule id '\(id)' is already used at \(ref(prev, at)); ids name rules in denials and must be unique") }
             else { ids[id] = at }
         }
         if let n = f["conditions"], let items = list(n, "mcp.conditions") {
@@ -76,7 +76,7 @@ extension ProfileDecoder {
             for item in items {
                 guard let s = name(item, "a tool name") else { continue }
                 if let at = allowAt[s] {
-                    error(item.location, "tool '\(s)' is both allowed (\(at)) and \(isHide ? "hidden (hidden tools are denied)" : "denied"); the allow entry can never take effect, remove one")
+                    error(item.location, "tool '\(s)' is both allowed (\(ref(at, item.location))) and \(isHide ? "hidden (hidden tools are denied)" : "denied"); the allow entry can never take effect, remove one")
                 }
                 if !out.contains(s) { out.append(s) }
             }
@@ -95,9 +95,9 @@ extension ProfileDecoder {
     mutating func decodeCondition(_ node: YNode, index: Int) -> ConditionRule? {
         guard let f = fields(node, "a condition", known: ["id", "tools", "require", "deny_if"], required: ["tools"]) else { return nil }
         let id = ruleID(f, "conditions[\(index)]")
-        guard let tools = toolSelector(f, "condition '\(id)'", default: nil) else { return nil }
-        var r = ConditionRule(id: id, tools: tools, location: node.location)
-        var ok = true
+        let tools = toolSelector(f, "condition '\(id)'", default: nil)
+        var r = ConditionRule(id: id, tools: tools ?? [], location: node.location)
+        var ok = tools != nil
         if let n = f["require"] {
             if let tests = argumentTests(n, "require") { r.require = tests; checkSatisfiable(n, tests) } else { ok = false }
         }
@@ -202,9 +202,11 @@ extension ProfileDecoder {
     mutating func decodeCommandRule(_ node: YNode, index: Int) -> CommandRule? {
         guard let f = fields(node, "a command rule", known: Self.commandRuleKeys, required: ["tools", "argument"]) else { return nil }
         let id = ruleID(f, "commands[\(index)]")
-        guard let tools = toolSelector(f, "command rule '\(id)'", default: nil),
-              let an = f["argument"], let argument = name(an, "argument") else { return nil }
-        var r = CommandRule(id: id, tools: tools, argument: argument)
+        let tools = toolSelector(f, "command rule '\(id)'", default: nil)
+        let argument = f["argument"].flatMap { name($0, "argument") }
+        // Decode the rest even when those are missing, so every problem is reported in one run.
+        let complete = tools != nil && argument != nil
+        var r = CommandRule(id: id, tools: tools ?? [], argument: argument ?? "")
         r.location = node.location
         if let n = f["form"], let v = choice(n, "form", ["argv", "shell", "auto"]), let form = CommandForm(rawValue: v) { r.form = form }
         var allowAt: [String: SourceLocation] = [:]
@@ -231,7 +233,7 @@ extension ProfileDecoder {
             for item in items {
                 guard let c = name(item, "a command name") else { continue }
                 if let at = allowAt[c] {
-                    error(item.location, "command '\(c)' is both allowed (\(at)) and denied; the allow entry can never take effect, remove one")
+                    error(item.location, "command '\(c)' is both allowed (\(ref(at, item.location))) and denied; the allow entry can never take effect, remove one")
                 }
                 if !r.deny.contains(c) { r.deny.append(c) }
             }
@@ -254,7 +256,7 @@ extension ProfileDecoder {
             }
         }
         if let n = f["builtin_dangerous"], let b = bool(n, "builtin_dangerous") { r.builtinDangerous = b }
-        return r
+        return complete ? r : nil
     }
 
     private mutating func decodeCommandSpec(_ node: YNode, _ command: String) -> CommandSpec? {
@@ -304,7 +306,7 @@ extension ProfileDecoder {
         if let n = f["deny"], let items = list(n, "deny") {
             for item in items {
                 guard let g = pathGlob(item) else { continue }
-                if let at = allowAt[g] { error(item.location, "path '\(g)' is both allowed (\(at)) and denied; remove one") }
+                if let at = allowAt[g] { error(item.location, "path '\(g)' is both allowed (\(ref(at, item.location))) and denied; remove one") }
                 if !r.deny.contains(g) { r.deny.append(g) }
             }
         }
@@ -359,8 +361,9 @@ extension ProfileDecoder {
             guard let t = toolSelector(f, "rate limit '\(id)'", default: nil) else { return nil }
             tools = t
         } else { tools = nil }
-        guard let cn = f["count"], let count = integer(cn, "count", in: 1...1_000_000_000),
-              let pn = f["per"], let per = choice(pn, "per", ["second", "minute", "hour"]) else { return nil }
+        let count = f["count"].flatMap { integer($0, "count", in: 1...1_000_000_000) }
+        let per = f["per"].flatMap { choice($0, "per", ["second", "minute", "hour"]) }
+        guard let count, let per else { return nil }
         let seconds: Double = per == "second" ? 1 : per == "minute" ? 60 : 3600
         var r = RateLimit(id: id, tools: tools, count: Int(count), perSeconds: seconds)
         r.location = node.location

@@ -17,6 +17,11 @@ struct ProfileDecoder {
         diagnostics.append(Diagnostic(at, .warning, message))
     }
 
+    /// Another position, for a message at `here`: "line 3:7" in the same file, FILE:LINE:COL otherwise.
+    func ref(_ other: SourceLocation, _ here: SourceLocation) -> String {
+        other.file == here.file ? "line \(other.line):\(other.column)" : other.description
+    }
+
     // MARK: - Structure
 
     /// A mapping's entries, with unknown keys reported (with a suggestion) and missing required keys reported

@@ -38,8 +38,8 @@ public struct ProfileLoader: Sendable {
     // MARK: - Pipeline
 
     func run(_ nameOrPath: String) -> (Profile?, [Diagnostic]) {
-        guard let path = ProfileLocator.resolve(nameOrPath) else {
-            let shipped = ProfileLocator.shippedNames()
+        guard let path = ProfileLocator.resolve(nameOrPath, environment: variables.environment) else {
+            let shipped = ProfileLocator.shippedNames(environment: variables.environment)
             let list = shipped.isEmpty ? "no shipped profiles were found (set CONTAIN_PROFILE_PATH)" : "shipped profiles: \(shipped.joined(separator: ", "))"
             return (nil, [Diagnostic(SourceLocation(file: nameOrPath, line: 1, column: 1), .error,
                                      "no profile file or shipped profile named '\(nameOrPath)'\(Suggestion.hint(for: nameOrPath, in: shipped)); \(list)")])
@@ -53,27 +53,56 @@ public struct ProfileLoader: Sendable {
     func run(text: String, path: String, displayName: String) -> (Profile?, [Diagnostic]) {
         var diags: [Diagnostic] = []
         var chain: [String] = []
-        let tree = resolveTree(text: text, path: path, display: displayName, chain: &chain, diags: &diags)
-        guard let tree else { return (nil, Self.ordered(diags)) }
-        var decoder = ProfileDecoder(variables: variables)
-        var profile = decoder.decodeProfile(tree)
-        profile.name = displayName
-        profile.sources = chain.reversed()
-        diags += decoder.diagnostics
+        var edges: [ExtendsEdge] = []
+        let tree = resolveTree(text: text, path: path, display: displayName, chain: &chain, edges: &edges, diags: &diags)
+        var profile: Profile?
+        if let tree {
+            var decoder = ProfileDecoder(variables: variables)
+            var p = decoder.decodeProfile(tree)
+            p.name = displayName
+            p.sources = chain.reversed()
+            diags += decoder.diagnostics
+            profile = p
+        }
+        // Point at the `extends:` line of every file whose base has errors, so checking a child says why
+        // even when all the problems are in another file. Edges come deepest first.
+        var broken = Set(diags.filter { $0.severity == .error }.map(\.location.file))
+        for e in edges where broken.contains(e.base) {
+            diags.append(Diagnostic(e.at, .error, "extends '\(e.target)': that profile has errors (reported at its own lines)"))
+            broken.insert(e.at.file)
+        }
+        guard var profile else { return (nil, Self.ordered(diags, first: displayName)) }
         profile.warnings = diags.filter { $0.severity == .warning }.map(\.description)
-        return (profile, Self.ordered(diags))
+        return (profile, Self.ordered(diags, first: displayName))
     }
 
-    /// Errors first, then warnings; each group in file order (the order they were found, within a file).
-    static func ordered(_ d: [Diagnostic]) -> [Diagnostic] {
+    /// Errors first, then warnings; files in the order first mentioned, then by line and column, so the
+    /// output reads top to bottom like a compiler's.
+    static func ordered(_ d: [Diagnostic], first: String? = nil) -> [Diagnostic] {
         var seen = Set<Diagnostic>()
         let unique = d.filter { seen.insert($0).inserted }
-        return unique.filter { $0.severity == .error } + unique.filter { $0.severity == .warning }
+        var fileRank: [String: Int] = [:]
+        if let first { fileRank[first] = 0 }
+        for x in unique where fileRank[x.location.file] == nil { fileRank[x.location.file] = fileRank.count }
+        let indexed = unique.enumerated().map { ($0.offset, $0.element) }
+        let sorted = indexed.sorted { a, b in
+            let (x, y) = (a.1, b.1)
+            if x.severity != y.severity { return x.severity == .error }
+            let (fx, fy) = (fileRank[x.location.file] ?? 0, fileRank[y.location.file] ?? 0)
+            if fx != fy { return fx < fy }
+            if x.location.line != y.location.line { return x.location.line < y.location.line }
+            if x.location.column != y.location.column { return x.location.column < y.location.column }
+            return a.0 < b.0
+        }
+        return sorted.map(\.1)
     }
 
     /// Parses one file and, through `extends`, its bases; returns the merged tree (nil when nothing usable).
     /// `chain` collects the canonical paths, child first.
-    private func resolveTree(text: String, path: String, display: String, chain: inout [String], diags: inout [Diagnostic]) -> YNode? {
+    struct ExtendsEdge { var base: String; var target: String; var at: SourceLocation }
+
+    private func resolveTree(text: String, path: String, display: String, chain: inout [String],
+                             edges: inout [ExtendsEdge], diags: inout [Diagnostic]) -> YNode? {
         let canonical = Self.canonicalPath(path)
         chain.append(canonical)
         let (rootOpt, yamlDiags) = YAMLTreeReader.read(text, file: display)
@@ -121,11 +150,11 @@ public struct ProfileLoader: Sendable {
         }
         let basePath: String
         if ProfileLocator.looksLikePath(target) {
-            basePath = target.hasPrefix("/") ? target : PathText.directory(of: path) + "/" + target
-        } else if let shipped = ProfileLocator.resolveShipped(target) {
+            basePath = target.hasPrefix("/") ? target : PathText.join(PathText.directory(of: path), target)
+        } else if let shipped = ProfileLocator.resolveShipped(target, environment: variables.environment) {
             basePath = shipped
         } else {
-            let names = ProfileLocator.shippedNames()
+            let names = ProfileLocator.shippedNames(environment: variables.environment)
             diags.append(Diagnostic(ext.location, .error, "extends: no shipped profile named '\(target)'\(Suggestion.hint(for: target, in: names))"
                                     + (names.isEmpty ? "; no shipped profiles were found (set CONTAIN_PROFILE_PATH)" : "; shipped: \(names.joined(separator: ", "))")
                                     + "; to extend a file, write a path such as ./\(target).yaml"))
@@ -144,10 +173,9 @@ public struct ProfileLoader: Sendable {
             diags.append(Diagnostic(ext.location, .error, "extends '\(target)': \(d.message)"))
             return ownTree
         }
-        guard let baseTree = resolveTree(text: baseText, path: basePath, display: basePath, chain: &chain, diags: &diags) else {
-            diags.append(Diagnostic(ext.location, .error, "extends '\(target)': the base profile has errors (listed above)"))
-            return ownTree
-        }
+        let baseTree = resolveTree(text: baseText, path: basePath, display: basePath, chain: &chain, edges: &edges, diags: &diags)
+        edges.append(ExtendsEdge(base: basePath, target: target, at: ext.location))
+        guard let baseTree else { return ownTree }
         return ProfileMerge.merge(base: baseTree, child: ownTree)
     }
 
@@ -231,7 +259,7 @@ extension ProfileDecoder {
             guard let d = quiet.absolutePath(item, "") else { continue }
             for (key, list) in [("read", fs.read), ("execute", fs.execute), ("write", fs.write)] {
                 for a in list where PathText.isWithin(a, d) {
-                    let at = locationOfPath(a, in: fsNode[key]).map { " (\($0))" } ?? ""
+                    let at = locationOfPath(a, in: fsNode[key]).map { " (\(ref($0, item.location)))" } ?? ""
                     error(item.location, "'\(a)' is both in \(key)\(at) and masked by deny '\(d)'; it can never be reached, remove one")
                 }
             }

@@ -10,16 +10,17 @@ public enum ProfileLocator {
     /// A path when `nameOrPath` names an existing file or looks like a path (has a `/` or a .yaml/.yml
     /// suffix: the caller then reports the read error for that path); otherwise the first `NAME.yaml` in
     /// `searchDirectories()`; nil when no shipped profile has that name.
-    public static func resolve(_ nameOrPath: String) -> String? {
+    /// `environment` supplies CONTAIN_PROFILE_PATH (nil: the process environment).
+    public static func resolve(_ nameOrPath: String, environment: [String: String]? = nil) -> String? {
         if nameOrPath.isEmpty { return nil }
         if isRegularFile(nameOrPath) || looksLikePath(nameOrPath) { return nameOrPath }
-        return resolveShipped(nameOrPath)
+        return resolveShipped(nameOrPath, environment: environment)
     }
 
     /// Only among the shipped profiles (what `extends: NAME` means).
-    public static func resolveShipped(_ name: String) -> String? {
+    public static func resolveShipped(_ name: String, environment: [String: String]? = nil) -> String? {
         guard isPlainName(name) else { return nil }
-        for dir in searchDirectories() {
+        for dir in searchDirectories(environment: environment) {
             let candidate = dir + "/" + name + ".yaml"
             if isRegularFile(candidate) { return candidate }
         }
@@ -37,9 +38,9 @@ public enum ProfileLocator {
     }
 
     /// Names of every shipped profile found (for "unknown profile; shipped: ...").
-    public static func shippedNames() -> [String] {
+    public static func shippedNames(environment: [String: String]? = nil) -> [String] {
         var names = Set<String>()
-        for dir in searchDirectories() {
+        for dir in searchDirectories(environment: environment) {
             guard let d = opendir(dir) else { continue }
             defer { closedir(d) }
             while let e = readdir(d) {
@@ -54,10 +55,11 @@ public enum ProfileLocator {
 
     /// `$CONTAIN_PROFILE_PATH` (colon-separated), then the source tree's `profiles/` when running from a
     /// SwiftPM build directory, then `<prefix>/share/contain/profiles` next to an installed binary.
-    public static func searchDirectories() -> [String] {
+    public static func searchDirectories(environment: [String: String]? = nil) -> [String] {
         var dirs: [String] = []
-        if let env = getenv("CONTAIN_PROFILE_PATH") {
-            dirs += String(cString: env).split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        let fromEnv = environment.map { $0["CONTAIN_PROFILE_PATH"] } ?? getenv("CONTAIN_PROFILE_PATH").map { String(cString: $0) }
+        if let fromEnv {
+            dirs += fromEnv.split(separator: ":").map(String.init).filter { !$0.isEmpty }
         }
         if let exe = executablePath() {
             let exeDir = PathText.directory(of: exe)

@@ -57,6 +57,14 @@ enum PathText {
         return "/" + parts.joined(separator: "/")
     }
 
+    /// `dir/rel` without `.` components or doubled slashes; relative stays relative, `..` is kept (the
+    /// file system resolves it, symlinks included).
+    static func join(_ dir: String, _ rel: String) -> String {
+        let parts = (dir + "/" + rel).split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        let joined = parts.joined(separator: "/")
+        return dir.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
     /// Resolves `..` lexically (for paths already free of symlinks, such as /proc/self/exe's target).
     static func collapse(_ path: String) -> String {
         var parts: [Substring] = []

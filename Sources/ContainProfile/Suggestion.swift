@@ -15,9 +15,9 @@ enum Suggestion {
         return d <= limit && d < w.count ? name : nil
     }
 
-    /// " (did you mean `x`?)" or "".
+    /// " (did you mean 'x'?)" or "".
     static func hint<S: Sequence>(for word: String, in candidates: S) -> String where S.Element == String {
-        closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+        closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
     /// Optimal string alignment distance (Levenshtein plus adjacent transposition).

@@ -53,13 +53,13 @@ extension ProfileDecoder {
                 for sc in d.syscallNames(s, at: nameNode.location) {
                     if let other = denied[sc] {
                         if !s.hasPrefix("@") {
-                            d.warning(nameNode.location, "'\(sc)' is already denied or killed at \(other); the first entry wins")
+                            d.warning(nameNode.location, "'\(sc)' is already denied or killed at \(d.ref(other, nameNode.location)); the first entry wins")
                         }
                         continue
                     }
                     denied[sc] = nameNode.location
                     if !s.hasPrefix("@"), let at = explicitAllow[sc] {
-                        d.error(nameNode.location, "'\(sc)' is both allowed (\(at)) and \(kill ? "killed" : "denied"); remove one of them")
+                        d.error(nameNode.location, "'\(sc)' is both allowed (\(d.ref(at, nameNode.location))) and \(kill ? "killed" : "denied"); remove one of them")
                     }
                     rules.append(SyscallRule(id: "syscalls.\(key)", syscall: sc, action: kill ? .kill : .errno(e), location: nameNode.location))
                 }
@@ -157,7 +157,7 @@ extension ProfileDecoder {
                 guard let c = decodeArgCondition(item) else { ok = false; continue }
                 if let prev = usedIndexes[c.index], c.op == .eq || c.op == .maskedEq {
                     // libseccomp refuses two comparisons on one argument in a rule; say so here, not at run time.
-                    error(item.location, "argument \(c.index) is already compared at \(prev); one comparison per argument in a rule (write two rules)")
+                    error(item.location, "argument \(c.index) is already compared at \(ref(prev, item.location)); one comparison per argument in a rule (write two rules)")
                     ok = false
                 }
                 usedIndexes[c.index] = item.location

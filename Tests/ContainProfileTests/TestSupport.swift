@@ -20,3 +20,21 @@ func diagnose(_ yaml: String, file: String = "/tmp/inline.yaml") -> [Diagnostic]
 }
 
 func errors(_ yaml: String) -> [Diagnostic] { diagnose(yaml).filter { $0.severity == .error } }
+
+/// A temporary directory removed when the test ends.
+final class TempDir {
+    let path: String
+    init() throws {
+        var template = Array("/tmp/contain-profile-test-XXXXXX".utf8CString)
+        guard let p = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        path = String(cString: p)
+    }
+    func write(_ name: String, _ text: String) throws {
+        try text.write(toFile: path + "/" + name, atomically: true, encoding: .utf8)
+    }
+    func writeBytes(_ name: String, _ bytes: [UInt8]) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + name))
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
