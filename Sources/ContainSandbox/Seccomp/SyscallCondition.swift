@@ -1,0 +1,249 @@
+// Argument conditions as libseccomp can express them, and the little algebra the compiler needs.
+//
+// Why an algebra: libseccomp lets a rule be a conjunction of comparisons with at most one comparison per
+// argument, and an unconditional rule for a syscall silently swallows every conditional rule with another
+// action (measured with 2.5.4: ALLOW ioctl + ERRNO ioctl if TIOCSTI exports as plain ALLOW). So "allow ioctl
+// except TIOCSTI" cannot be written as two rules; the compiler instead emits the exact region of each
+// action as disjoint conjunctions, which needs negation (¬(x & m == v) as a prefix cover of the complement,
+// the way CIDR blocks cover "everything but one address") and conjunction with simplification.
+// The same values evaluate notifications in the listener, so the errno and rule id it reports are the
+// ones the filter applied.
+
+import ContainProfile
+
+/// One comparison on one 64-bit syscall argument.
+struct ArgComparison: Hashable, Sendable {
+    enum Op: Hashable, Sendable {
+        /// (arg & mask) == value; value ⊆ mask.
+        case maskedEq(mask: UInt64)
+        case ne, lt, le, gt, ge
+    }
+    var op: Op
+    var value: UInt64
+
+    static func eq(_ v: UInt64) -> ArgComparison { ArgComparison(op: .maskedEq(mask: .max), value: v) }
+    /// Compares the low 32 bits only: the kernel truncates `int`/`unsigned int` arguments, so a caller
+    /// setting high bits must not slip past (ioctl 0x1_0000_5412 is TIOCSTI to the kernel).
+    static func eq32(_ v: UInt32) -> ArgComparison { ArgComparison(op: .maskedEq(mask: 0xffff_ffff), value: UInt64(v)) }
+    static func masked(_ mask: UInt64, _ v: UInt64) -> ArgComparison { ArgComparison(op: .maskedEq(mask: mask), value: v) }
+
+    func holds(_ x: UInt64) -> Bool {
+        switch op {
+        case .maskedEq(let m): return x & m == value
+        case .ne: return x != value
+        case .lt: return x < value
+        case .le: return x <= value
+        case .gt: return x > value
+        case .ge: return x >= value
+        }
+    }
+
+    /// ¬self as a disjunction of single comparisons (pairwise disjoint).
+    func negated() -> [ArgComparison] {
+        switch op {
+        case .maskedEq(let m):
+            if m == .max { return [ArgComparison(op: .ne, value: value)] }
+            // Walk the mask's bits from the top: block i agrees with `value` on the mask bits above bit i
+            // and differs at bit i. The blocks are disjoint and together are exactly x & m != value.
+            var out: [ArgComparison] = []
+            var above: UInt64 = 0
+            var bit: UInt64 = 1 << 63
+            while bit != 0 {
+                if m & bit != 0 {
+                    out.append(ArgComparison(op: .maskedEq(mask: above | bit), value: (value & above) | (~value & bit)))
+                    above |= bit
+                }
+                bit >>= 1
+            }
+            return out
+        case .ne: return [.eq(value)]
+        case .lt: return [ArgComparison(op: .ge, value: value)]
+        case .le: return [ArgComparison(op: .gt, value: value)]
+        case .gt: return [ArgComparison(op: .le, value: value)]
+        case .ge: return [ArgComparison(op: .lt, value: value)]
+        }
+    }
+
+    /// Every x satisfying self satisfies `other`.
+    func implies(_ other: ArgComparison) -> Bool {
+        if self == other { return true }
+        switch (op, other.op) {
+        case (.maskedEq(let m1), .maskedEq(let m2)):
+            return m2 & ~m1 == 0 && value & m2 == other.value
+        case (.maskedEq(let m1), .ne):
+            // Pinned bits already exclude `other.value`.
+            return other.value & m1 != value
+        case (.lt, .lt), (.le, .le): return value <= other.value
+        case (.gt, .gt), (.ge, .ge): return value >= other.value
+        default: return false
+        }
+    }
+}
+
+/// A conjunction: at most one comparison per argument index (libseccomp's rule shape). Empty: always true.
+struct ConditionTerm: Hashable, Sendable {
+    private(set) var comparisons: [Int: ArgComparison] = [:]
+
+    static let always = ConditionTerm()
+
+    init() {}
+    init(_ pairs: [(Int, ArgComparison)]) throws(SeccompError) {
+        var t = ConditionTerm()
+        for (i, c) in pairs {
+            guard let next = try t.and(ConditionTerm(single: i, c)) else {
+                self = ConditionTerm.never
+                return
+            }
+            t = next
+        }
+        self = t
+    }
+
+    private init(single i: Int, _ c: ArgComparison) { comparisons = [i: c] }
+
+    /// A term no argument vector satisfies (a masked compare whose value has bits outside its mask).
+    static let never: ConditionTerm = ConditionTerm(single: 0, ArgComparison(op: .maskedEq(mask: 0), value: 1))
+
+    var isNever: Bool {
+        comparisons.values.contains { c in
+            if case .maskedEq(let m) = c.op { return c.value & ~m != 0 }
+            return false
+        }
+    }
+
+    func holds(_ args: [UInt64]) -> Bool {
+        for (i, c) in comparisons where !c.holds(i < args.count ? args[i] : 0) { return false }
+        return true
+    }
+
+    /// self ∧ other; nil when contradictory. Throws when both compare one argument in a way a single
+    /// libseccomp comparison cannot express (the profile must then be simplified; never silently widened).
+    func and(_ other: ConditionTerm) throws(SeccompError) -> ConditionTerm? {
+        var out = self
+        for (i, c) in other.comparisons {
+            guard let mine = out.comparisons[i] else { out.comparisons[i] = c; continue }
+            guard let merged = try Self.merge(mine, c, index: i) else { return nil }
+            out.comparisons[i] = merged
+        }
+        return out.isNever ? nil : out
+    }
+
+    private static func merge(_ a: ArgComparison, _ b: ArgComparison, index: Int) throws(SeccompError) -> ArgComparison? {
+        if a.implies(b) { return a }
+        if b.implies(a) { return b }
+        switch (a.op, b.op) {
+        case (.maskedEq(let m1), .maskedEq(let m2)):
+            let overlap = m1 & m2
+            if a.value & overlap != b.value & overlap { return nil }
+            return ArgComparison(op: .maskedEq(mask: m1 | m2), value: a.value | b.value)
+        case (.maskedEq(let m), .ne) where m == .max:
+            return a.value == b.value ? nil : a
+        case (.ne, .maskedEq(let m)) where m == .max:
+            return a.value == b.value ? nil : b
+        case (.lt, .ge), (.le, .gt):
+            if a.value <= b.value { return nil }
+        case (.ge, .lt), (.gt, .le):
+            if b.value <= a.value { return nil }
+        default:
+            break
+        }
+        throw .unsupportedCondition("argument \(index): \(a) and \(b) cannot be combined into one comparison")
+    }
+
+    /// Every vector satisfying self satisfies other.
+    func implies(_ other: ConditionTerm) -> Bool {
+        for (i, c) in other.comparisons {
+            guard let mine = comparisons[i], mine.implies(c) else { return false }
+        }
+        return true
+    }
+
+    /// ¬self as a disjunction of single-comparison terms.
+    func negated() -> [ConditionTerm] {
+        if comparisons.isEmpty { return [] }
+        var out: [ConditionTerm] = []
+        for i in comparisons.keys.sorted() {
+            guard let c = comparisons[i] else { continue }
+            for n in c.negated() { out.append(ConditionTerm(single: i, n)) }
+        }
+        return out
+    }
+}
+
+/// A disjunction of terms (DNF), kept small by dropping contradictions and terms implied by others.
+struct ConditionRegion: Sendable {
+    static let termLimit = 4096
+    private(set) var terms: [ConditionTerm]
+
+    static let everything = ConditionRegion(terms: [.always])
+    static let nothing = ConditionRegion(terms: [])
+
+    init(terms: [ConditionTerm]) { self.terms = terms }
+
+    var isEmpty: Bool { terms.isEmpty }
+    var isEverything: Bool { terms.contains { $0.comparisons.isEmpty } }
+
+    func holds(_ args: [UInt64]) -> Bool { terms.contains { $0.holds(args) } }
+
+    /// self ∧ ¬term.
+    func subtracting(_ term: ConditionTerm, syscall: String) throws(SeccompError) -> ConditionRegion {
+        let neg = term.negated()
+        var out: [ConditionTerm] = []
+        for t in terms {
+            for n in neg {
+                if let m = try t.and(n) { out.append(m) }
+            }
+            if out.count > Self.termLimit * 4 { throw .tooComplex(syscall: syscall, terms: out.count) }
+        }
+        let r = ConditionRegion(terms: out).simplified()
+        if r.terms.count > Self.termLimit { throw .tooComplex(syscall: syscall, terms: r.terms.count) }
+        return r
+    }
+
+    /// self ∧ term.
+    func intersecting(_ term: ConditionTerm) throws(SeccompError) -> ConditionRegion {
+        var out: [ConditionTerm] = []
+        for t in terms { if let m = try t.and(term) { out.append(m) } }
+        return ConditionRegion(terms: out).simplified()
+    }
+
+    func simplified() -> ConditionRegion {
+        var seen = Set<ConditionTerm>()
+        let unique = terms.filter { !$0.isNever && seen.insert($0).inserted }
+        if unique.contains(where: { $0.comparisons.isEmpty }) { return .everything }
+        // Fewer comparisons first: a general term can absorb the specific ones after it.
+        let sorted = unique.sorted { $0.comparisons.count < $1.comparisons.count }
+        var kept: [ConditionTerm] = []
+        for t in sorted where !kept.contains(where: { t.implies($0) }) { kept.append(t) }
+        return ConditionRegion(terms: kept)
+    }
+}
+
+extension ArgComparison: CustomStringConvertible {
+    var description: String {
+        func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+        switch op {
+        case .maskedEq(let m): return m == .max ? "== \(hex(value))" : "& \(hex(m)) == \(hex(value))"
+        case .ne: return "!= \(hex(value))"
+        case .lt: return "< \(hex(value))"
+        case .le: return "<= \(hex(value))"
+        case .gt: return "> \(hex(value))"
+        case .ge: return ">= \(hex(value))"
+        }
+    }
+}
+
+extension ArgComparison {
+    /// The profile's comparison, as the compiler uses it.
+    init(_ c: ArgCondition) {
+        switch c.op {
+        case .eq: self = c.mask == .max ? .eq(c.value) : .masked(c.mask, c.value & c.mask)
+        case .maskedEq: self = .masked(c.mask, c.value)
+        case .ne: self.init(op: .ne, value: c.value)
+        case .lt: self.init(op: .lt, value: c.value)
+        case .le: self.init(op: .le, value: c.value)
+        case .gt: self.init(op: .gt, value: c.value)
+        case .ge: self.init(op: .ge, value: c.value)
+        }
+    }
+}
