@@ -12,7 +12,8 @@ enum LineEvent {
     /// `content` excludes the terminating newline; `wire` is the exact bytes to forward (with the newline),
     /// or nil when the stream ended without one. Both stay valid until the next `next()`.
     case line(content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?)
-    /// A line longer than the cap; `prefix` holds its first bytes. The rest is skipped by later calls.
+    /// A line longer than the cap; `prefix` is its first `maxLineBytes` bytes (the same however the line
+    /// was split into reads). The rest is skipped by later calls.
     case overCap(prefix: UnsafeRawBufferPointer)
     case end
     /// read/poll failed with this errno.
@@ -61,7 +62,7 @@ final class LineReader {
                 if skipping { skipping = false; continue }
                 if nl - lineStart > maxLineBytes {
                     // The whole over-long line arrived in one read: report it like a streamed one.
-                    return .overCap(prefix: UnsafeRawBufferPointer(start: buf + lineStart, count: nl - lineStart))
+                    return .overCap(prefix: UnsafeRawBufferPointer(start: buf + lineStart, count: maxLineBytes))
                 }
                 return .line(content: UnsafeRawBufferPointer(start: buf + lineStart, count: nl - lineStart),
                              wire: UnsafeRawBufferPointer(start: buf + lineStart, count: nl + 1 - lineStart))
@@ -71,7 +72,7 @@ final class LineReader {
                 start = 0; end = 0; scan = 0
             } else if end - start > maxLineBytes {
                 skipping = true
-                let prefix = UnsafeRawBufferPointer(start: buf + start, count: end - start)
+                let prefix = UnsafeRawBufferPointer(start: buf + start, count: maxLineBytes)
                 start = end; scan = end
                 return .overCap(prefix: prefix)
             }
