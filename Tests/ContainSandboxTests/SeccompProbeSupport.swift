@@ -14,6 +14,7 @@ struct ProbeCall {
     var args: [UInt64] = []
     /// i386 `int $0x80` instead of the native syscall instruction.
     var int80 = false
+    var repeatCount = 1
     init(_ nr: Int, _ args: UInt64...) { self.nr = nr; self.args = args }
     init(int80 nr: Int, _ args: UInt64...) { self.nr = nr; self.args = args; self.int80 = true }
     init(raw nr: Int, _ args: [UInt64]) { self.nr = nr; self.args = args }
@@ -56,6 +57,7 @@ enum SeccompProbe {
             var cc = contain_probe_call()
             cc.nr = c.nr
             cc.mode = c.int80 ? 1 : 0
+            cc.repeat = c.repeatCount
             withUnsafeMutableBytes(of: &cc.args) { raw in
                 let a = raw.bindMemory(to: UInt.self)
                 for (i, v) in c.args.enumerated() where i < 6 { a[i] = UInt(v) }
@@ -124,4 +126,19 @@ extension SyscallPolicy {
         p.report = report
         return p
     }
+}
+
+func readWholeFile(_ path: String) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        out += buf[0..<n]
+    }
+    return String(decoding: out, as: UTF8.self)
 }

@@ -135,10 +135,12 @@ static inline long contain_read_process_memory(pid_t pid, uint64_t addr, void *b
 enum { CONTAIN_PROBE_MAX_CALLS = 16 };
 
 /// One call for the probe child. `mode`: 0 = syscall(2) on the native ABI, 1 = i386 `int $0x80`.
+/// `repeat` > 1 makes the same call that many times (the last result is kept).
 struct contain_probe_call {
     long nr;
     unsigned long args[6];
     int mode;
+    long repeat;
 };
 
 /// Shared with the child (MAP_SHARED): results in call order.
@@ -181,6 +183,9 @@ static inline pid_t contain_probe_spawn(const void *prog_bytes, unsigned short p
     (void)syscall(SYS_write, ready_fd, &b, 1);
     for (int i = 0; i < ncalls; i++) {
         long r;
+        for (long k = 1; k < calls[i].repeat; k++)
+            (void)syscall(calls[i].nr, calls[i].args[0], calls[i].args[1], calls[i].args[2],
+                          calls[i].args[3], calls[i].args[4], calls[i].args[5]);
         if (calls[i].mode == 1) {
             r = contain_probe_int80(calls[i].nr, calls[i].args[0], calls[i].args[1], calls[i].args[2]);
             shared->ret[i] = r; shared->err[i] = r < 0 && r > -4096 ? (int)-r : 0;
