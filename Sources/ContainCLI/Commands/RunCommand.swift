@@ -112,7 +112,6 @@ struct RunSession {
             wallEnds = (inPipe.write, outPipe.read)
         }
 
-        let listenerAvailable = false // becomes true when NotifyListener lands (seccomp helper)
         let request = LaunchRequest(profile: profile, command: options.command, workspace: workspace,
                                     extraEnv: options.env, stdio: wiring, seccomp: true)
         let plan: SandboxPlan
@@ -123,15 +122,18 @@ struct RunSession {
             return finish(error.exitStatus, log: log)
         }
 
-        let handoff = SeccompHandoff(bytes: program.bytes, wantListener: program.usesNotify && listenerAvailable)
-        if program.usesNotify && !listenerAvailable {
-            log.note("seccomp: denied syscalls are refused but not reported (no listener in this build)")
-        }
+        // Denied syscalls reach the supervisor through the USER_NOTIF listener, which answers them with the
+        // rule's errno and records them (with the MCP tool call in flight, if any).
+        let inFlight = InFlightCalls()
+        let handoff = SeccompHandoff(bytes: program.bytes, wantListener: program.usesNotify)
+        var listener: NotifyListener?
+        defer { listener?.stop() }
         let sandbox: RunningSandbox
         do {
             sandbox = try Launcher.launch(plan, seccomp: handoff) { fd, _ in
-                // Seccomp helper's NotifyListener takes `fd` here once it exists.
-                close(fd)
+                let l = NotifyListener(fd: fd, policy: profile.environment.syscalls, mode: .enforce, audit: log, inFlight: inFlight)
+                l.start()
+                listener = l
             }
         } catch {
             FileHandleStderr.write("\(error.message)\n")
@@ -142,7 +144,7 @@ struct RunSession {
         var waitTransport: (() -> Void)?
         if let mcp = profile.mcp, let ends = wallEnds {
             switch startTransportWall(mcp: mcp, profile: profile, serverIn: ends.serverIn, serverOut: ends.serverOut,
-                                      audit: log, observe: options.observe) {
+                                      audit: log, inFlight: inFlight, observe: options.observe) {
             case .success(let wait): waitTransport = wait
             case .failure(let message):
                 sandbox.kill()
@@ -152,6 +154,7 @@ struct RunSession {
         }
         let raw = sandbox.waitForExit()
         waitTransport?()
+        listener?.stop()
         return finish(RunningSandbox.exitStatus(raw), log: log)
     }
 
@@ -215,6 +218,6 @@ struct FailureText: Error, CustomStringConvertible {
 /// Until it is wired this refuses (fails closed): a profile with an `mcp` section must never run with
 /// its MCP policy silently unenforced.
 func startTransportWall(mcp: MCPPolicy, profile: Profile, serverIn: Int32, serverOut: Int32,
-                        audit: AuditLog, observe: Bool) -> Result<() -> Void, FailureText> {
+                        audit: AuditLog, inFlight: InFlightCalls, observe: Bool) -> Result<() -> Void, FailureText> {
     .failure(FailureText("the profile has an mcp section but this build has no transport wall wired into `contain run`; remove the mcp section to run with the environment wall only"))
 }
