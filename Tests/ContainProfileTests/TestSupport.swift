@@ -38,3 +38,7 @@ final class TempDir {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
+
+/// The repository root (resolving symlinks, so it holds when the tests are built from another package).
+let repositoryRoot: String = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

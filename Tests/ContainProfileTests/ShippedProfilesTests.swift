@@ -1,0 +1,18 @@
+import Foundation
+import Testing
+@testable import ContainProfile
+
+func shippedProfiles() -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/profiles")) ?? [])
+        .filter { $0.hasSuffix(".yaml") }.sorted()
+}
+
+@Suite struct ShippedProfiles {
+    @Test(arguments: shippedProfiles())
+    func passesCheck(_ name: String) {
+        var vars = testVariables
+        vars.environment["CONTAIN_PROFILE_PATH"] = repositoryRoot + "/profiles"
+        let d = ProfileLoader(variables: vars).check(repositoryRoot + "/profiles/" + name)
+        #expect(d.filter { $0.severity == .error }.isEmpty, "\(d.map(\.description).joined(separator: "\n"))")
+    }
+}
