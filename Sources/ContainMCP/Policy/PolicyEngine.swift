@@ -5,34 +5,18 @@
 import ContainAudit
 import ContainProfile
 import ContainRuleKit
+import ContainShellRules
+import ContainPathRules
+import ContainKubeRules
 
 public enum PolicyEngine {
     /// The semantic rule kinds for `policy`, in profile order per kind.
-    ///
-    /// WIRING SLOTS (the lead fills these in when the rule-kind targets land; until then each kind that the
-    /// profile uses is represented by a rule that refuses the tools it covers, so a profile never silently
-    /// loses a check it asked for):
     public static func rules(for policy: MCPPolicy) -> [any ToolCallRule] {
         var rules: [any ToolCallRule] = []
-        // SLOT command rules:    rules += policy.commands.map { CommandRuleEvaluator(rule: $0) }
-        rules += policy.commands.map { UnavailableRuleKind(id: $0.id, tools: $0.tools, kind: "command") }
-        // SLOT path rules:       rules += policy.paths.map { PathRuleEvaluator(rule: $0) }
-        rules += policy.paths.map { UnavailableRuleKind(id: $0.id, tools: $0.tools, kind: "path") }
-        // SLOT kubernetes rules: rules += policy.kubernetes.map { KubernetesRuleEvaluator(rule: $0) }
-        rules += policy.kubernetes.map { UnavailableRuleKind(id: $0.id, tools: $0.tools, kind: "kubernetes") }
+        rules += policy.commands.map { CommandRuleEvaluator(rule: $0) }
+        rules += policy.paths.map { PathRuleEvaluator(rule: $0) }
+        rules += policy.kubernetes.map { KubernetesRuleEvaluator(rule: $0) }
         return rules
-    }
-}
-
-/// Stands in for a rule kind this build cannot evaluate: fail closed on the tools it covers.
-public struct UnavailableRuleKind: ToolCallRule {
-    public let id: String
-    let tools: ToolSelector
-    let kind: String
-    public init(id: String, tools: ToolSelector, kind: String) { self.id = id; self.tools = tools; self.kind = kind }
-    public func applies(to tool: String) -> Bool { Glob.matchAny(tools, tool) }
-    public func evaluate(_ call: ToolCall, context: RuleContext) -> RuleVerdict {
-        .deny(rule: id, reason: "\(kind) rules are not available in this build of contain")
     }
 }
 
