@@ -1,2 +1,0 @@
-import ContainRuleKit
-public enum ContainKubeRulesInfo { public static let version = 1 }

@@ -1,0 +1,121 @@
+// Typed, fail-closed reads of a tool call's arguments, plus the checks every Kubernetes tool call gets
+// whatever its server: no argument may retarget the client (context, kubeconfig, server, credentials),
+// and no name-like value may look like a kubectl flag (servers that build argv from arguments would pass
+// `name: "--server=..."` straight to kubectl).
+
+import ContainRuleKit
+
+struct ToolArguments {
+    let tool: String
+    let members: [(String, JSONValue)]
+
+    init(_ call: ToolCall) throws(KubeRefusal) {
+        tool = call.name
+        switch call.arguments {
+        case .object(let m): members = m
+        case .null: members = []
+        default: throw KubeRefusal("arguments are not an object")
+        }
+    }
+
+    func value(_ keys: String...) -> JSONValue? { value(keys) }
+
+    func value(_ keys: [String]) -> JSONValue? {
+        for k in keys {
+            if let v = members.first(where: { $0.0 == k })?.1, v != .null { return v }
+        }
+        return nil
+    }
+
+    func has(_ key: String) -> Bool { members.contains { $0.0 == key } }
+
+    /// A string argument; empty counts as absent (every known server treats "" like a missing value).
+    func string(_ keys: String...) throws(KubeRefusal) -> String? {
+        guard let v = value(keys) else { return nil }
+        guard case .string(let s) = v else {
+            throw KubeRefusal("argument \(keys[0]) must be a string")
+        }
+        return s.isEmpty ? nil : s
+    }
+
+    /// The `namespace` argument, validated.
+    func namespace() throws(KubeRefusal) -> String? {
+        guard let s = try string("namespace") else { return nil }
+        return try NamespaceName.checked(s, from: "argument namespace")
+    }
+
+    /// `allNamespaces`/`all_namespaces`: anything but absent, null or false counts as true (servers coerce
+    /// "true", 1, ... to true; a value this rule can't read must not shrink the scope).
+    func allNamespaces(default dflt: Bool = false) -> Bool {
+        guard let v = members.first(where: { $0.0 == "allNamespaces" || $0.0 == "all_namespaces" || $0.0 == "all-namespaces" })?.1 else {
+            return dflt
+        }
+        switch v {
+        case .null: return dflt
+        case .bool(let b): return b
+        default: return true
+        }
+    }
+
+    /// Is this argument explicitly false (needed where a server's default is "all namespaces")?
+    func explicitlyFalse(_ keys: String...) -> Bool {
+        for k in keys {
+            if let v = members.first(where: { $0.0 == k })?.1 { return v == .bool(false) }
+        }
+        return false
+    }
+
+    // MARK: Checks every call gets
+
+    /// Argument names that point a Kubernetes client elsewhere (normalised: lower case, no `_`/`-`).
+    static let retargetingKeys: Set<String> = [
+        "context", "kubecontext", "kubeconfig", "kubeconfigpath", "cluster", "clustername", "server", "apiserver",
+        "token", "bearertoken", "as", "asgroup", "asuid", "impersonate", "impersonateuser", "impersonategroup",
+        "user", "username", "password", "certificateauthority", "cafile", "clientcertificate", "clientkey",
+        "insecureskiptlsverify", "tlsservername",
+    ]
+
+    /// Arguments whose text is a manifest, a command, or in-pod input: checked by their own parsers.
+    static let freeTextKeys: Set<String> = [
+        "command", "args", "flags", "manifest", "yaml", "resource", "values", "patch", "patchData", "patch_data",
+        "stdin", "content", "data", "script", "input", "fromLiteral", "from_literal", "env", "labels",
+        "labelSelector", "label_selector", "fieldSelector", "field_selector", "description",
+    ]
+
+    func checkCommon() throws(KubeRefusal) {
+        for (key, v) in members {
+            let norm = String(key.lowercased().filter { $0 != "_" && $0 != "-" })
+            if Self.retargetingKeys.contains(norm) {
+                switch v {
+                case .null, .bool(false): continue
+                case .string(let s) where s.trimmingSpaces.isEmpty: continue
+                default: throw KubeRefusal("argument \(key) switches the cluster, context or credentials")
+                }
+            }
+            if Self.freeTextKeys.contains(key) { continue }
+            switch v {
+            case .string(let s):
+                try checkWordLike(s, key: key)
+            case .array(let items):
+                for case .string(let s) in items { try checkWordLike(s, key: key) }
+            default:
+                continue
+            }
+        }
+    }
+
+    private func checkWordLike(_ s: String, key: String) throws(KubeRefusal) {
+        if s.hasPrefix("-") {
+            throw KubeRefusal("argument \(key) value \"\(s.prefix(60))\" looks like a command-line option")
+        }
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw KubeRefusal("argument \(key) holds control characters")
+        }
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring {
+        self.drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import ContainKubeRules
-@Test func placeholder() { #expect(ContainKubeRulesInfo.version == 1) }
