@@ -142,9 +142,14 @@ struct RunSession {
         for fd in serverEnds { close(fd) }
 
         var waitTransport: (() -> Void)?
-        if let mcp = profile.mcp, let ends = wallEnds {
-            switch startTransportWall(mcp: mcp, profile: profile, serverIn: ends.serverIn, serverOut: ends.serverOut,
-                                      audit: log, inFlight: inFlight, observe: options.observe) {
+        if profile.mcp != nil, let ends = wallEnds {
+            let home = profile.environment.env.set["HOME"] ?? ProfileVariables.current(workspace: workspace).home
+            let setup = TransportWallSetup(profile: profile, profileArgument: options.profile,
+                                           variables: .current(workspace: workspace),
+                                           serverIn: ends.serverIn, serverOut: ends.serverOut, audit: log,
+                                           inFlight: inFlight, observe: options.observe, workingDirectory: workspace,
+                                           home: home, sandboxRoot: "/proc/\(sandbox.initPID)/root")
+            switch startTransportWall(setup) {
             case .success(let wait): waitTransport = wait
             case .failure(let message):
                 sandbox.kill()
@@ -206,18 +211,4 @@ struct RunSession {
 struct FailureText: Error, CustomStringConvertible {
     var description: String
     init(_ s: String) { description = s }
-}
-
-// MARK: - Transport wall hook (wired by the lead)
-
-/// THE TRANSPORT WALL ENTRY POINT. Start the MCP proxy between contain's stdin/stdout (the client) and
-/// the server's pipes: read client lines from fd 0, write decisions/forwarded lines to `serverIn`, read
-/// `serverOut`, write to fd 1. Return a function that blocks until the proxy has forwarded everything the
-/// server wrote (called after the server exited), or a failure message.
-///
-/// Until it is wired this refuses (fails closed): a profile with an `mcp` section must never run with
-/// its MCP policy silently unenforced.
-func startTransportWall(mcp: MCPPolicy, profile: Profile, serverIn: Int32, serverOut: Int32,
-                        audit: AuditLog, inFlight: InFlightCalls, observe: Bool) -> Result<() -> Void, FailureText> {
-    .failure(FailureText("the profile has an mcp section but this build has no transport wall wired into `contain run`; remove the mcp section to run with the environment wall only"))
 }

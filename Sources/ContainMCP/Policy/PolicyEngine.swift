@@ -18,6 +18,19 @@ public enum PolicyEngine {
         rules += policy.kubernetes.map { KubernetesRuleEvaluator(rule: $0) }
         return rules
     }
+
+    /// Checks client-offered roots against the profile's path rules (the reference filesystem server
+    /// replaces its allowed directories with the client's roots), or nil when roots are not policed.
+    public static func rootsChecker(for policy: MCPPolicy, context: RuleContext) -> (@Sendable (JSONValue) -> RuleVerdict)? {
+        guard policy.checkRoots, !policy.paths.isEmpty else { return nil }
+        let evaluators = policy.paths.map { PathRuleEvaluator(rule: $0) }
+        return { roots in
+            for e in evaluators {
+                if case .deny = e.checkRoots(roots, context: context) { return e.checkRoots(roots, context: context) }
+            }
+            return .allow
+        }
+    }
 }
 
 /// Everything one policy load decides with; swapped whole on reload.
