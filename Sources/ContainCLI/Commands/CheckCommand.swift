@@ -1,9 +1,79 @@
+// `contain check`: validate profiles the way `contain run` would load them, and list syscall groups.
+// Problems go to stderr as FILE:LINE:COL: error: message (what editors and CI annotate); `FILE: ok` to stdout.
+
 import ArgumentParser
+import ContainProfile
 
 struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "(not yet implemented)")
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate profiles: every problem as FILE:LINE:COL: error: message.",
+        discussion: """
+            Loads each profile exactly as `contain run` would (extends, variables, syscall names checked \
+            against libseccomp for this architecture) and reports every problem, not just the first. \
+            Exit status: 0 when every profile is valid (warnings allowed), 1 otherwise.
+
+            Examples:
+              contain check profiles/*.yaml
+              contain check shell                    # a shipped profile, by name
+              contain check --workspace ~/proj my.yaml
+              contain check --groups                 # the syscall groups and their members
+            """)
+
+    @Argument(help: "Profile files or shipped profile names.")
+    var profiles: [String] = []
+
+    @Option(name: .long, help: "The directory ${WORKSPACE} expands to (default: the current directory).")
+    var workspace: String?
+
+    @Flag(name: .long, help: "List the syscall groups (name, number of calls on this architecture, members).")
+    var groups = false
+
+    @Flag(name: .long, help: "Print nothing for valid profiles; only problems.")
+    var quiet = false
+
+    func validate() throws {
+        if profiles.isEmpty && !groups {
+            throw ValidationError("give at least one profile to check, or --groups")
+        }
+    }
+
     func run() throws {
-        FileHandleStderr.write("contain check: not implemented yet; refusing to run anything unconfined\n")
-        throw ExitCode(ContainExit.containFailure)
+        if groups { print(Self.groupsText(), terminator: "") }
+        let loader = ProfileLoader(variables: .current(workspace: workspace))
+        var failed = false
+        for p in profiles {
+            let diags = loader.check(p)
+            for d in diags { FileHandleStderr.write(d.description + "\n") }
+            if diags.contains(where: { $0.severity == .error }) {
+                failed = true
+            } else if !quiet {
+                let warnings = diags.count
+                print(warnings == 0 ? "\(p): ok" : "\(p): ok (\(warnings) warning\(warnings == 1 ? "" : "s"))")
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    static func groupsText() -> String {
+        var out = ""
+        for g in SyscallGroups.table {
+            let calls = SyscallGroups.expand(g.name) ?? []
+            out += "\(g.name) (\(calls.count)): \(g.summary)\n"
+            let nested = g.members.filter { $0.hasPrefix("@") }
+            if !nested.isEmpty { out += "    includes: \(nested.joined(separator: " "))\n" }
+            out += wrap(calls.joined(separator: " "), indent: "    ", width: 100)
+        }
+        return out
+    }
+
+    static func wrap(_ text: String, indent: String, width: Int) -> String {
+        var out = "", line = indent
+        for word in text.split(separator: " ") {
+            if line.count + word.count + 1 > width, line != indent { out += line + "\n"; line = indent }
+            line += (line == indent ? "" : " ") + word
+        }
+        if line != indent { out += line + "\n" }
+        return out
     }
 }
