@@ -114,6 +114,7 @@ final class CPlanStorage {
         case .dropCaps: return CONTAIN_OP_DROP_CAPS
         case .seccomp: return CONTAIN_OP_SECCOMP
         case .exec: return CONTAIN_OP_EXEC
+        case .checkParent: return CONTAIN_OP_CHECK_PARENT
         }
     }
 }

@@ -117,14 +117,16 @@ public enum Launcher {
                 throw abort("contain: setup step \"write \(SandboxPath.basename(path))\" failed: \(Sys.errnoText(f.errno)); the kernel refused to map uid 0 inside to host uid \(ids.hostUID)")
             }
         }
+        // The write end stays open until the launch is over: the child checks for its hang-up after
+        // re-arming PDEATHSIG, which closes the window in which the supervisor could die unnoticed.
         var go: UInt8 = 1
         _ = withUnsafeBytes(of: &go) { Sys.writeAll(sync.write, $0) }
-        Sys.close(sync.write)
 
         // Step reports until EOF (EOF without a failure record: execve succeeded).
         var failure: (step: Int, errno: Int32)?
         var listenerError: String?
         var serverPID: pid_t?
+        var ackClosed = false
         while true {
             var rec = contain_report()
             let r = withUnsafeMutableBytes(of: &rec) { Sys.readFull(report.read, into: $0.baseAddress!, count: MemoryLayout<contain_report>.size) }
@@ -139,13 +141,15 @@ public enum Launcher {
                 case .failure(let f):
                     listenerError = "could not take the seccomp listener from the server: \(f)"
                     Sys.close(ack.write) // the child sees EOF and exits instead of running unreported
+                    ackClosed = true
                 }
             } else if failure == nil {
                 failure = (Int(rec.step), rec.err)
             }
         }
         Sys.close(report.read)
-        Sys.close(ack.write)
+        if !ackClosed { Sys.close(ack.write) }
+        Sys.close(sync.write)
 
         let sandbox = RunningSandbox(initPID: pid, pidfd: pidfd, serverPID: serverPID, statusFD: status.read)
         guard let failure else {

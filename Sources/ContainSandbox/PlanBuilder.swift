@@ -132,6 +132,9 @@ public enum PlanBuilder {
         steps.append(PlanStep(.setresgid, "become gid 0 in the user namespace", arg: 0))
         if !ids.denySetgroups { steps.append(PlanStep(.setgroupsEmpty, "drop supplementary groups")) }
         steps.append(PlanStep(.setresuid, "become uid 0 in the user namespace", arg: 0))
+        // A change of credentials clears the parent-death signal (root runs change the kernel uid here).
+        steps.append(PlanStep(.pdeathsig, "set parent-death signal", arg: UInt64(SIGKILL)))
+        steps.append(PlanStep(.checkParent, "check that the supervisor is alive"))
         steps += view.steps
         if env.namespaces.contains(.uts) { steps.append(PlanStep(.sethostname, "set hostname", src: "contain")) }
         if newNet {

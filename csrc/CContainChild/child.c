@@ -21,6 +21,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -290,7 +291,17 @@ static int run_step(size_t i, const struct contain_step *s) {
             if (n < 0 && errno == EINTR) continue;
             _exit(125); // EOF: the supervisor died or gave up before writing the id maps
         }
-        close(g_plan->sync_fd);
+        return 0;
+    }
+    case CONTAIN_OP_CHECK_PARENT: {
+        struct pollfd pfd = { g_plan->sync_fd, POLLIN, 0 };
+        for (;;) {
+            int n = poll(&pfd, 1, 0);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return errno;
+            break;
+        }
+        if (pfd.revents & (POLLHUP | POLLERR)) _exit(125); // the supervisor is gone: never run unsupervised
         return 0;
     }
     case CONTAIN_OP_SETRESGID:

@@ -86,6 +86,9 @@ enum contain_op {
     CONTAIN_OP_SECCOMP,
     /// execve(plan->exec_path, plan->argv, plan->envp).
     CONTAIN_OP_EXEC,
+    /// The parent is still there: poll(sync_fd) shows no hang-up (the parent keeps its end open until the
+    /// launch is over). Runs right after re-arming PDEATHSIG, which a change of credentials clears.
+    CONTAIN_OP_CHECK_PARENT,
 };
 
 /// A step whose `path` (or `src`) does not exist is skipped instead of failing (ENOENT/ENOTDIR only).

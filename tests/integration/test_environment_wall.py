@@ -1,0 +1,353 @@
+"""The environment wall against the real kernel, through the built `contain` binary.
+
+Every attack in tests/probe/probe.c is attempted inside `contain run --profile base`, as root and as an
+unprivileged uid (setpriv), and must be blocked. Then the lifecycle: exit statuses, signal forwarding,
+no process outliving a SIGKILLed supervisor, clean errors, the scrubbed environment, no leaked fds,
+runtime discovery of a venv, and a real Python MCP server answering `initialize` under base.yaml.
+
+Paths are made world-traversable on purpose: when contain runs as root, uid 0 inside maps to an
+unprivileged host uid (the workspace owner, or 65534), and pytest's own tmp_path lives under a 0700
+directory that uid cannot enter.
+"""
+import json
+import os
+import pathlib
+import pty
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from conftest import SETPRIV, UNPRIV_UID, REPO
+
+PROBE_SRC = REPO / "tests" / "probe" / "probe.c"
+
+# Every attempt the probe makes; each must print "NAME: blocked (...)".
+ATTACKS = [
+    "read_secret", "read_shadow", "write_outside", "write_etc", "rename_outside", "delete_outside",
+    "hardlink_outside", "hardlink_secret", "symlink_escape", "symlink_proc_root", "open_by_handle_at",
+    "proc1_root", "proc_outside_pid", "proc_outside_root", "ptrace_attach", "process_vm_readv",
+    "kill_outside", "mount", "umount", "pivot_root", "chroot_escape", "unshare_userns", "clone_newuser",
+    "unshare_mountns", "setns", "keyctl", "bpf", "perf_event_open", "userfaultfd", "io_uring_setup",
+    "dev_kmsg", "sys_write", "cgroup_write", "core_pattern_write", "module_load", "reboot",
+    "settimeofday", "settimeofday_legacy", "modify_ldt", "tiocsti", "tiocsti_highbits", "tioclinux",
+    "tioclinux_highbits", "x32_syscall", "int80_syscall", "raw_socket", "packet_socket", "vsock_socket",
+    "tcp_connect", "setuid_exec", "fork_bomb", "memory_bomb",
+]
+
+MODES = ["root", "unprivileged"]
+
+
+def world_dir(prefix):
+    d = pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(d, 0o755)
+    return d
+
+
+@pytest.fixture(scope="session")
+def probe_bin():
+    d = world_dir("contain-probe-")
+    out = d / "probe"
+    subprocess.run(["gcc", "-O1", "-Wall", "-o", str(out), str(PROBE_SRC)], check=True)
+    os.chmod(out, 0o755)
+    yield out
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def wall(tmp_path):
+    """A world-traversable layout: ws/ (the workspace, owned by the unprivileged uid) and outside/secret."""
+    root = world_dir("contain-wall-")
+    ws = root / "ws"
+    ws.mkdir()
+    os.chown(ws, UNPRIV_UID, UNPRIV_UID)
+    os.chmod(ws, 0o755)
+    outside = root / "outside"
+    outside.mkdir()
+    os.chmod(outside, 0o755)
+    token = "CANARY-SECRET-" + os.urandom(8).hex()
+    secret = outside / "secret"
+    secret.write_text(token + "\n")
+    os.chmod(secret, 0o644)
+    yield {"root": root, "ws": ws, "secret": secret, "token": token}
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def sleeper():
+    p = subprocess.Popen(["sleep", "600"])
+    yield p
+    p.kill()
+    p.wait()
+
+
+def contain_argv(contain, unpriv_contain, mode):
+    return ([*SETPRIV, unpriv_contain] if mode == "unprivileged" else [contain])
+
+
+def run_contain(argv, cwd, **kw):
+    kw.setdefault("capture_output", True)
+    kw.setdefault("timeout", 180)
+    return subprocess.run(argv, cwd=cwd, **kw)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_attack_in_the_probe_is_blocked(contain, unpriv_contain, probe_bin, wall, sleeper, mode):
+    ws = wall["ws"]
+    probe = ws / "probe"
+    shutil.copy(probe_bin, probe)
+    os.chmod(probe, 0o755)
+    # A setuid-root copy inside the (nosuid) workspace: executing it must not give any privilege.
+    suid = ws / "probe-suid"
+    shutil.copy(probe_bin, suid)
+    os.chown(suid, 0, 0)
+    os.chmod(suid, 0o4755)
+    report = wall["root"] / "report.json"
+    report.touch()
+    os.chmod(report, 0o666)
+    hostname_before = pathlib.Path("/etc/hostname").read_bytes()
+
+    # stdin is a terminal, so TIOCSTI/TIOCLINUX meet a real tty.
+    master, slave = pty.openpty()
+    try:
+        r = run_contain([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                         "--workspace", str(ws), "--report", str(report), "--",
+                         str(probe), "--secret", str(wall["secret"]), "--outside-pid", str(sleeper.pid),
+                         "--suid", str(suid), "--ws", str(ws)], cwd=ws, stdin=slave)
+    finally:
+        os.close(slave)
+        os.close(master)
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr.decode()
+    assert "probe: done" in out, out + r.stderr.decode()
+    lines = {l.split(":", 1)[0]: l for l in out.splitlines() if ":" in l}
+    for name in ATTACKS:
+        assert name in lines, f"the probe did not report {name}:\n{out}"
+        assert ": blocked" in lines[name], f"escape: {lines[name]}"
+    assert "ESCAPED" not in out
+    assert wall["token"] not in out + r.stderr.decode()
+    # The host is untouched.
+    assert sleeper.poll() is None, "the outside process was killed from inside the sandbox"
+    assert pathlib.Path("/etc/hostname").read_bytes() == hostname_before
+    assert not pathlib.Path(str(wall["secret"]) + ".planted").exists()
+    assert not pathlib.Path("/etc/contain-planted").exists()
+    # Denied syscalls were reported (the seccomp suite checks the decoded arguments).
+    data = json.loads(report.read_text())
+    assert data["blocked"] > 0
+    assert {"mount", "ptrace", "bpf"} <= {e["what"] for e in data["events"]}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_exit_status_is_the_servers(contain, unpriv_contain, wall, mode):
+    base = [*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base", "--workspace", str(wall["ws"]), "--"]
+    assert run_contain([*base, "/bin/echo", "hi"], cwd=wall["ws"]).stdout == b"hi\n"
+    assert run_contain([*base, "/bin/sh", "-c", "exit 7"], cwd=wall["ws"]).returncode == 7
+    # Death by signal N is 128+N.
+    assert run_contain([*base, "/bin/sh", "-c", "kill -TERM $$"], cwd=wall["ws"]).returncode == 128 + signal.SIGTERM
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_missing_command_is_a_clean_error(contain, unpriv_contain, wall, mode):
+    base = [*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base", "--workspace", str(wall["ws"]), "--"]
+    r = run_contain([*base, "no-such-command-xyz"], cwd=wall["ws"])
+    assert r.returncode == 127
+    err = r.stderr.decode()
+    assert "no-such-command-xyz" in err and "not found" in err
+    assert "Traceback" not in err and "Fatal error" not in err
+    r = run_contain([*base, str(wall["ws"] / "missing")], cwd=wall["ws"])
+    assert r.returncode == 127
+    notexec = wall["ws"] / "data.txt"
+    notexec.write_text("not a program\n")
+    r = run_contain([*base, str(notexec)], cwd=wall["ws"])
+    assert r.returncode == 126, r.stderr.decode()
+
+
+def test_failed_setup_step_is_named_with_a_fix(contain, wall):
+    """Root runs map uid 0 inside to the workspace owner; a read path only root can reach cannot be bound,
+    and the error names the step."""
+    hidden = world_dir("contain-hidden-")
+    inner = hidden / "inner"
+    inner.mkdir()
+    os.chmod(hidden, 0o700)
+    prof = wall["root"] / "p.yaml"
+    prof.write_text(f"version: 1\nextends: base\nenvironment:\n  filesystem:\n    read: [\"{inner}\"]\n")
+    try:
+        r = run_contain([contain, "run", "--profile", str(prof), "--workspace", str(wall["ws"]), "--", "/bin/true"],
+                        cwd=wall["ws"])
+    finally:
+        shutil.rmtree(hidden, ignore_errors=True)
+    assert r.returncode == 125
+    err = r.stderr.decode()
+    assert f'setup step "bind {inner}" failed: EACCES' in err, err
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_signals_are_forwarded(contain, unpriv_contain, wall, mode):
+    script = wall["ws"] / "sig.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "def h(n, f):\n    os.write(1, b'got %d\\n' % n)\n    os._exit(3)\n"
+        "signal.signal(signal.SIGTERM, h)\nsignal.signal(signal.SIGHUP, h)\n"
+        "print('ready', flush=True)\nwhile True:\n    signal.pause()\n")
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        p = subprocess.Popen([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                              "--workspace", str(wall["ws"]), "--", "/usr/bin/python3", str(script)],
+                             cwd=wall["ws"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert p.stdout.readline() == b"ready\n"
+        p.send_signal(sig)
+        rest, err = p.communicate(timeout=60)
+        assert rest == f"got {int(sig)}\n".encode(), err.decode()
+        assert p.returncode == 3
+
+
+def descendants(pid):
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = pathlib.Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        for k in kids:
+            out.append(int(k))
+            todo.append(int(k))
+    return out
+
+
+def alive(pid):
+    try:
+        state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nothing_outlives_a_killed_supervisor(contain, unpriv_contain, wall, mode):
+    p = subprocess.Popen([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                          "--workspace", str(wall["ws"]), "--", "/bin/sh", "-c",
+                          "sleep 1000 & sleep 1000 & (sleep 1000 &) ; echo ready; wait"],
+                         cwd=wall["ws"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline() == b"ready\n"
+    supervisor = p.pid
+    if mode == "unprivileged":  # setpriv execs contain in place: same pid
+        pass
+    inside = descendants(supervisor)
+    assert len(inside) >= 4, inside  # init, sh, the sleeps
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    # The kernel tears the pid namespace down asynchronously; wait for it, but never assert on speed.
+    deadline_polls = 600
+    remaining = inside
+    while remaining and deadline_polls:
+        remaining = [q for q in remaining if alive(q)]
+        if remaining:
+            deadline_polls -= 1
+            subprocess.run(["sleep", "0.05"])
+    assert not remaining, f"processes outlived the supervisor: {remaining}"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_environment_is_scrubbed_and_no_fd_leaks(contain, unpriv_contain, wall, mode):
+    env = dict(os.environ, AWS_SECRET_ACCESS_KEY="leak-me", KEEPME="kept")
+    leaked = os.open("/etc/hostname", os.O_RDONLY)  # inheritable: contain must not pass it on
+    os.set_inheritable(leaked, True)
+    try:
+        r = run_contain([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                         "--workspace", str(wall["ws"]), "--env", "KEEPME", "--env", "SET_ME=yes", "--",
+                         "/bin/sh", "-c", "env; echo FDS; ls /proc/self/fd"],
+                        cwd=wall["ws"], env=env, pass_fds=(leaked,))
+    finally:
+        os.close(leaked)
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr.decode()
+    envpart, fds = out.split("FDS\n")
+    assert "leak-me" not in envpart
+    assert "KEEPME=kept" in envpart and "SET_ME=yes" in envpart and "HOME=/tmp" in envpart
+    # ls itself opens one directory fd (3); nothing else beyond stdio.
+    assert sorted(int(x) for x in fds.split()) == [0, 1, 2, 3], fds
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_workspace_is_writable_and_host_sees_the_servers_uid(contain, unpriv_contain, wall, mode):
+    r = run_contain([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                     "--workspace", str(wall["ws"]), "--", "/bin/sh", "-c", "echo data > out.txt; id -u"],
+                    cwd=wall["ws"])
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout == b"0\n"  # root inside...
+    st = (wall["ws"] / "out.txt").stat()
+    assert st.st_uid == UNPRIV_UID  # ...an unprivileged uid on the host, never host root
+
+
+def test_runtime_discovery_adds_a_venv_outside_the_workspace(contain, wall):
+    venv = wall["root"] / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python3*/site-packages"))
+    (site / "canarymod.py").write_text("VALUE = 'from-the-venv'\n")
+    tool = venv / "bin" / "mcp-canary"
+    tool.write_text("#!/usr/bin/env python3\nimport canarymod\nprint(canarymod.VALUE)\n")
+    os.chmod(tool, 0o755)
+    for d, _, files in os.walk(venv):
+        os.chmod(d, 0o755)
+    r = run_contain([contain, "run", "--profile", "base", "--workspace", str(wall["ws"]),
+                     "--env", f"PATH={venv}/bin:/usr/bin:/bin", "--", "mcp-canary"], cwd=wall["ws"])
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout == b"from-the-venv\n"
+    assert f"runtime: added {venv}" in r.stderr.decode()
+    # Without runtime discovery the venv is not in the view.
+    prof = wall["root"] / "noruntime.yaml"
+    prof.write_text("version: 1\nextends: base\nenvironment:\n  filesystem:\n    runtime: off\n")
+    r = run_contain([contain, "run", "--profile", str(prof), "--workspace", str(wall["ws"]),
+                     "--env", f"PATH={venv}/bin:/usr/bin:/bin", "--", f"{venv}/bin/mcp-canary"], cwd=wall["ws"])
+    assert r.returncode == 127, r.stderr.decode()
+
+
+MCP_SERVER = r'''
+import json, sys
+for line in sys.stdin:
+    msg = json.loads(line)
+    if "id" not in msg:
+        continue
+    if msg.get("method") == "initialize":
+        result = {"protocolVersion": msg["params"]["protocolVersion"], "capabilities": {"tools": {}},
+                  "serverInfo": {"name": "wall-test", "version": "1.0"}}
+        out = {"jsonrpc": "2.0", "id": msg["id"], "result": result}
+    elif msg.get("method") == "tools/list":
+        out = {"jsonrpc": "2.0", "id": msg["id"], "result": {"tools": []}}
+    else:
+        out = {"jsonrpc": "2.0", "id": msg["id"], "error": {"code": -32601, "message": "no such method"}}
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+'''
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_python_mcp_server_answers_initialize_under_base(contain, unpriv_contain, wall, mode):
+    server = wall["ws"] / "server.py"
+    server.write_text(MCP_SERVER)
+    p = subprocess.Popen([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                          "--workspace", str(wall["ws"]), "--", "/usr/bin/python3", str(server)],
+                         cwd=wall["ws"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    lines = (json.dumps(init) + "\n"
+             '{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
+             '{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n')
+    out, err = p.communicate(lines.encode(), timeout=60)
+    assert p.returncode == 0, err.decode()
+    replies = [json.loads(l) for l in out.decode().splitlines()]
+    assert replies[0]["id"] == 1 and replies[0]["result"]["serverInfo"]["name"] == "wall-test"
+    assert replies[1] == {"jsonrpc": "2.0", "id": 2, "result": {"tools": []}}
+
+
+def test_namespaces_the_wall_needs_cannot_be_turned_off(contain, wall):
+    prof = wall["root"] / "nopid.yaml"
+    prof.write_text("version: 1\nenvironment:\n  namespaces: [user, mount, ipc, uts, cgroup, net]\n"
+                    "  filesystem:\n    execute: [/usr, /bin, /lib, /lib64]\n    write: [\"${WORKSPACE}\"]\n")
+    r = run_contain([contain, "run", "--profile", str(prof), "--workspace", str(wall["ws"]), "--", "/bin/true"],
+                    cwd=wall["ws"])
+    assert r.returncode == 125
+    assert "pid" in r.stderr.decode()
