@@ -101,6 +101,10 @@ public enum PlanBuilder {
         if env.network == .host { audit.note("network: host: the server shares the host's network") }
 
         let ids = idMapping(workspace: workspace, rootMapsTo: env.rootMapsTo)
+        if Sys.euid == 0, let st = Sys.stat(workspace), st.st_uid == 0,
+           fs.write.contains(where: { SandboxPath.isWithin(workspace, SandboxPath.normalize($0)) }) {
+            audit.note("workspace \(workspace) is owned by root; the server runs as host uid \(ids.hostUID), never root, so it can write there only what that uid may: chown the workspace to the user the server should write as")
+        }
 
         // Filesystem view.
         var entries: [ViewEntry] = []

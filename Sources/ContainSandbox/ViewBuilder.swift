@@ -192,6 +192,9 @@ struct ViewBuilder {
                 throw ViewError(description: "filesystem path \(e.path) is not absolute")
             }
             e.path = SandboxPath.normalize(e.path)
+            // Runtime paths matter for their content, not their spelling: bind them where they really are,
+            // so /bin/true (through the /bin -> usr/bin link) does not turn /bin into a directory.
+            if e.runtime, let real = Sys.realpath(e.path) { e.path = real }
             if Self.reserved.contains(where: { SandboxPath.isWithin(e.path, $0) && ($0 != "/" || e.path == "/") }) {
                 if e.path == "/" {
                     throw ViewError(description: "filesystem: binding / would expose the whole host; list the directories the server needs")
@@ -213,7 +216,8 @@ struct ViewBuilder {
             guard let e = byPath[p], let st = Sys.stat(p, follow: false), Sys.isSymlink(st),
                   let target = Sys.readlink(p), let real = Sys.realpath(p) else { continue }
             symlinks[p] = target
-            if byPath[real] == nil, order.count < 4096 { add(ViewEntry(path: real, access: e.access, runtime: e.runtime)) }
+            // The target counts as discovered (covered by any ancestor with at least these rights; optional).
+            if byPath[real] == nil, order.count < 4096 { add(ViewEntry(path: real, access: e.access, runtime: true)) }
         }
 
         var binds: [Bind] = []

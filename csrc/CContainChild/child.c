@@ -84,6 +84,8 @@ struct contain_mount_attr {
 static const struct contain_plan *g_plan;
 static int g_ruleset_fd = -1;
 static volatile sig_atomic_t g_server_pid;
+// A signal the supervisor forwarded before the server existed; delivered to it once it does.
+static volatile sig_atomic_t g_pending_sig;
 
 static void write_all(int fd, const void *buf, size_t len) {
     const char *p = buf;
@@ -155,7 +157,8 @@ static int make_file(const char *path) {
 static void forward_signal(int sig) {
     int saved = errno;
     pid_t p = g_server_pid;
-    if (p > 0 && kill(-p, sig) != 0) kill(p, sig); // before setsid the server has no group of its own
+    if (p <= 0) g_pending_sig = sig;
+    else if (kill(-p, sig) != 0) kill(p, sig); // before setsid the server has no group of its own
     errno = saved;
 }
 
@@ -165,6 +168,7 @@ static _Noreturn void init_loop(pid_t server) {
     if (status_fd > 0) syscall(SYS_close_range, 0U, (unsigned)status_fd - 1, 0U);
     syscall(SYS_close_range, (unsigned)status_fd + 1, ~0U, 0U);
     g_server_pid = server;
+    if (g_pending_sig) forward_signal(g_pending_sig); // still blocked here: no second copy can race in
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -183,14 +187,9 @@ static _Noreturn void init_loop(pid_t server) {
     }
 }
 
-static void fork_init(size_t i) {
-    // Block the forwarded signals across the fork so none is lost between fork and recording the pid.
-    sigset_t fwd, old;
-    sigemptyset(&fwd);
-    sigaddset(&fwd, SIGINT);
-    sigaddset(&fwd, SIGTERM);
-    sigaddset(&fwd, SIGHUP);
-    sigprocmask(SIG_BLOCK, &fwd, &old);
+// Installed first thing in the sandbox child: as pid 1 of its namespace it ignores every signal it has
+// no handler for, so a SIGTERM the supervisor forwards during setup would otherwise be lost.
+static void install_forwarding(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = forward_signal;
@@ -199,6 +198,22 @@ static void fork_init(size_t i) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sigset_t fwd;
+    sigemptyset(&fwd);
+    sigaddset(&fwd, SIGINT);
+    sigaddset(&fwd, SIGTERM);
+    sigaddset(&fwd, SIGHUP);
+    sigprocmask(SIG_UNBLOCK, &fwd, NULL);
+}
+
+static void fork_init(size_t i) {
+    // Block the forwarded signals across the fork so none is lost between fork and recording the pid.
+    sigset_t fwd, old;
+    sigemptyset(&fwd);
+    sigaddset(&fwd, SIGINT);
+    sigaddset(&fwd, SIGTERM);
+    sigaddset(&fwd, SIGHUP);
+    sigprocmask(SIG_BLOCK, &fwd, &old);
     long pid = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, 0UL, 0UL, 0UL);
     if (pid < 0) fail(i, errno);
     if (pid > 0) init_loop((pid_t)pid);
@@ -389,6 +404,7 @@ static int run_step(size_t i, const struct contain_step *s) {
 
 static _Noreturn void run_plan(const struct contain_plan *plan) {
     g_plan = plan;
+    install_forwarding();
     for (int k = 0; k < 4; k++) {
         if (plan->close_fds[k] >= 0) close(plan->close_fds[k]);
     }
