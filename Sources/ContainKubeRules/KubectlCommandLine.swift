@@ -44,7 +44,7 @@ enum KubectlParser {
                 } else {
                     name = normalise(body)
                 }
-                guard let spec = KubectlFlags.long[name] else {
+                guard let spec = KubectlFlags.long(name, verb: cl.verb) else {
                     // kubectl refuses flags it does not know, so an unknown flag is only a risk when kubectl
                     // knows it and it takes a value: then the next word is its value, not what it looks like.
                     if value == nil && i < args.count {
@@ -76,7 +76,7 @@ enum KubectlParser {
         var k = 0
         while k < letters.count {
             let c = letters[k]
-            guard let name = KubectlFlags.short(c, verb: cl.verb), let spec = KubectlFlags.long[name] else {
+            guard let name = KubectlFlags.short(c, verb: cl.verb), let spec = KubectlFlags.long(name, verb: cl.verb) else {
                 throw KubeRefusal("unknown kubectl option -\(c)")
             }
             var value: String?

@@ -56,10 +56,10 @@ enum KubectlFlags {
         "recursive": b(.recursive), "show-events": b(), "all": b(), "for": v(), "types": v(),
         // logs
         "container": v(), "since": v(), "since-time": v(), "tail": v(), "limit-bytes": v(), "previous": b(),
-        "follow": b(), "timestamps": b(), "all-containers": b(), "prefix": b(), "ignore-errors": b(),
+        "follow": b(), "timestamps": b(), "all-containers": b(), "ignore-errors": b(),
         "max-log-requests": v(), "pod-running-timeout": v(), "insecure-skip-tls-verify-backend": b(),
         // top, api-resources, explain, version
-        "containers": b(), "use-protocol-buffers": b(), "no-headers-top": b(), "sum": b(),
+        "use-protocol-buffers": b(), "sum": b(),
         "namespaced": b(), "api-group": v(), "verbs": v(), "cached": b(), "api-version": v(),
         "client": b(), "short": b(),
         // Writes (their verbs are checked too; the flags only need parsing right).
@@ -80,14 +80,30 @@ enum KubectlFlags {
         "non-resource-url": v(), "aggregation-rule": v(), "schedule": v(), "docker-server": v(),
         "docker-username": v(), "docker-password": v(), "docker-email": v(), "cert": v(), "key": v(),
         "duration": v(), "audience": v(), "bound-object-kind": v(), "bound-object-name": v(),
-        "bound-object-uid": v(), "list": b(), "subresource-name": v(), "containers-only": b(),
+        "bound-object-uid": v(), "list": b(), "subresource-name": v(),
+        "all-pods": b(), "append-hash": b(), "arguments-only": b(), "categories": v(), "concurrency": v(),
+        "edit": b(), "interactive": b(), "keep-annotations": b(), "keep-init-containers": b(), "keep-labels": b(),
+        "keep-liveness": b(), "keep-readiness": b(), "keep-startup": b(), "keys": v(), "load-balancer-ip": v(),
+        "openapi-patch": b(), "output-patch": b(), "override-type": v(), "patch-file": v(), "pod-selector": v(),
+        "replace": b(), "resolve": b(), "same-node": b(), "save-config": b(), "session-affinity": v(),
+        "show-capacity": b(), "windows-line-endings": b(),
     ]
+
+    /// Long flags whose kind depends on the command: `top pod --containers` is a switch, `set env
+    /// --containers=NAME` takes a value; `logs --prefix` is a switch, `set env --prefix=P` takes a value.
+    static func long(_ name: String, verb: String?) -> FlagSpec? {
+        switch name {
+        case "containers": return verb == "top" ? b() : v()
+        case "prefix": return verb == "logs" ? b() : v()
+        default: return long[name]
+        }
+    }
 
     /// Short flags that mean the same in every command.
     static let short: [Character: String] = [
         "n": "namespace", "A": "all-namespaces", "s": "server", "v": "v", "o": "output", "l": "selector",
         "f": "filename", "k": "kustomize", "w": "watch", "R": "recursive", "L": "label-columns",
-        "h": "help", "i": "stdin", "t": "tty", "q": "quiet", "c": "container",
+        "h": "help", "i": "stdin", "t": "tty", "q": "quiet", "c": "container", "e": "env", "r": "replicas",
     ]
 
     /// Short flags whose meaning depends on the command (`-p`: `logs --previous`, `patch --patch`).

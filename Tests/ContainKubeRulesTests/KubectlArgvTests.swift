@@ -51,6 +51,9 @@ private func argv(_ s: String) -> [String] { s.split(separator: " ").map(String.
     "kubectl get pods -n dev --future-bool",
     "kubectl --help",
     "/usr/bin/kubectl get pods -n staging",
+    "kubectl top pod --containers -n dev",
+    "kubectl logs web --prefix -n dev",
+    "kubectl logs web --all-containers --timestamps -n staging",
 ])
 func readsInAllowedNamespacesPass(_ line: String) {
     let v = devStagingRule().checkKubectlArgv(argv(line))
@@ -219,6 +222,9 @@ func escapesAreRefused(_ line: String) {
     ("kubectl rollout undo deploy/web -n prod", false),
     ("kubectl set image deploy/web web=nginx -n dev", true),
     ("kubectl label pod/web app- tier=x -n dev", true),
+    ("kubectl set env deploy/web --containers app -n dev A=b", true),
+    ("kubectl set env deploy/web -c app -e A=b -n prod", false),
+    ("kubectl create deployment web --image=nginx -r 2 -n staging", true),
     ("kubectl label pod/web tier=x -n prod", false),
     ("kubectl proxy", false),
     ("kubectl debug node/worker-1 --image=busybox", false),
