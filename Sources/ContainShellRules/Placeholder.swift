@@ -1,2 +1,0 @@
-import ContainRuleKit
-public enum ContainShellRulesInfo { public static let version = 1 }

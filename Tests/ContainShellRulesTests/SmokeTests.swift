@@ -1,3 +1,0 @@
-import Testing
-@testable import ContainShellRules
-@Test func placeholder() { #expect(ContainShellRulesInfo.version == 1) }
