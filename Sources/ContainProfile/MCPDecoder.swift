@@ -141,6 +141,22 @@ extension ProfileDecoder {
         case "glob": return expand(v, "glob").map { .glob($0) }
         case "regex":
             guard let s = text(v, "regex") else { return nil }
+            // The transport wall matches with a linear-time engine (ContainRuleKit.SafeRegex): no
+            // backreferences or lookaround. Refuse them here so `contain check` agrees with `contain run`.
+            for (construct, what) in [("(?=", "lookahead"), ("(?!", "negative lookahead"), ("(?<=", "lookbehind"),
+                                      ("(?<!", "negative lookbehind"), ("(?<", "named groups"), ("(?P", "named groups")]
+                where s.contains(construct) {
+                self.error(v.location, "regex '\(s)': \(what) is not supported (patterns are matched in linear time, whole text)")
+                return nil
+            }
+            if s.unicodeScalars.indices.contains(where: { i in
+                s.unicodeScalars[i] == "\\" && s.unicodeScalars.index(after: i) < s.unicodeScalars.endIndex
+                    && ("1"..."9").contains(s.unicodeScalars[s.unicodeScalars.index(after: i)])
+                    && (i == s.unicodeScalars.startIndex || s.unicodeScalars[s.unicodeScalars.index(before: i)] != "\\")
+            }) {
+                self.error(v.location, "regex '\(s)': backreferences are not supported (patterns are matched in linear time, whole text)")
+                return nil
+            }
             do { _ = try Regex(s) } catch {
                 self.error(v.location, "regex '\(s)' does not compile: \(error)")
                 return nil
