@@ -321,7 +321,9 @@ struct JSONScanner {
     mutating func string(build: Bool) throws(JSONParseError) -> String {
         pos += 1 // opening quote
         var segStart = pos
-        var buf: [UInt8]? = nil
+        // Decoded bytes, used only once an escape appears; strings without escapes are copied once.
+        var buf: [UInt8] = []
+        var escaped = false
         while true {
             // 8 bytes at a time while none is special (quote, backslash, control, non-ASCII).
             while pos &+ 8 <= count {
@@ -336,15 +338,15 @@ struct JSONScanner {
                 pos += 1
                 guard build else { return "" }
                 let seg = UnsafeBufferPointer(start: base + segStart, count: end - segStart)
-                if var out = buf {
-                    out.append(contentsOf: seg)
-                    return String(decoding: out, as: UTF8.self)
+                if escaped {
+                    buf.append(contentsOf: seg)
+                    return String(decoding: buf, as: UTF8.self)
                 }
                 return String(decoding: seg, as: UTF8.self)
             } else if b == UInt8(ascii: "\\") {
                 if build {
-                    if buf == nil { buf = []; buf?.reserveCapacity(pos - segStart + 16) }
-                    buf?.append(contentsOf: UnsafeBufferPointer(start: base + segStart, count: pos - segStart))
+                    if !escaped { escaped = true; buf.reserveCapacity(pos - segStart + 16) }
+                    buf.append(contentsOf: UnsafeBufferPointer(start: base + segStart, count: pos - segStart))
                 }
                 try escape(into: &buf, build: build)
                 segStart = pos
@@ -370,7 +372,7 @@ struct JSONScanner {
     }
 
     /// At a backslash: validates (and decodes into `buf` when building) one escape.
-    mutating func escape(into buf: inout [UInt8]?, build: Bool) throws(JSONParseError) {
+    mutating func escape(into buf: inout [UInt8], build: Bool) throws(JSONParseError) {
         let start = pos
         pos += 1
         guard pos < count else { throw fail(.unexpectedEnd) }
@@ -405,7 +407,7 @@ struct JSONScanner {
         default:
             throw fail(.invalidEscape, at: start)
         }
-        if build { buf?.append(simple) }
+        if build { buf.append(simple) }
     }
 
     mutating func hex4(escapeStart: Int) throws(JSONParseError) -> UInt32 {
@@ -426,17 +428,17 @@ struct JSONScanner {
         return v
     }
 
-    static func appendUTF8(_ s: UInt32, to buf: inout [UInt8]?) {
+    static func appendUTF8(_ s: UInt32, to buf: inout [UInt8]) {
         if s < 0x80 {
-            buf?.append(UInt8(s))
+            buf.append(UInt8(s))
         } else if s < 0x800 {
-            buf?.append(UInt8(0xC0 | (s >> 6))); buf?.append(UInt8(0x80 | (s & 0x3F)))
+            buf.append(UInt8(0xC0 | (s >> 6))); buf.append(UInt8(0x80 | (s & 0x3F)))
         } else if s < 0x10000 {
-            buf?.append(UInt8(0xE0 | (s >> 12))); buf?.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
-            buf?.append(UInt8(0x80 | (s & 0x3F)))
+            buf.append(UInt8(0xE0 | (s >> 12))); buf.append(UInt8(0x80 | ((s >> 6) & 0x3F)))
+            buf.append(UInt8(0x80 | (s & 0x3F)))
         } else {
-            buf?.append(UInt8(0xF0 | (s >> 18))); buf?.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
-            buf?.append(UInt8(0x80 | ((s >> 6) & 0x3F))); buf?.append(UInt8(0x80 | (s & 0x3F)))
+            buf.append(UInt8(0xF0 | (s >> 18))); buf.append(UInt8(0x80 | ((s >> 12) & 0x3F)))
+            buf.append(UInt8(0x80 | ((s >> 6) & 0x3F))); buf.append(UInt8(0x80 | (s & 0x3F)))
         }
     }
 

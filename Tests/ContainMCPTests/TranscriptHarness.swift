@@ -35,6 +35,12 @@ final class ProxyRig: @unchecked Sendable {
     /// Test reads what the proxy sends the server / writes as the server.
     let serverRead: Int32, serverWrite: Int32
     private var thread: pthread_t?
+    private var closedFDs: Set<Int32> = []
+
+    /// Closes one of the test's pipe ends once (tests run in parallel: a second close could hit a reused fd).
+    func closeFD(_ fd: Int32) {
+        if closedFDs.insert(fd).inserted { close(fd) }
+    }
     private var clientBuf: [UInt8] = []
     private var serverBuf: [UInt8] = []
 
@@ -109,14 +115,14 @@ final class ProxyRig: @unchecked Sendable {
 
     /// Ends both streams and checks nothing else was sent either way; returns what was left over.
     func finish() throws -> (client: [[UInt8]], server: [[UInt8]]) {
-        close(clientWrite)
+        closeFD(clientWrite)
         var leftServer: [[UInt8]] = []
-        while let l = try readServer() { leftServer.append(l) }
-        close(serverWrite)
+        if !closedFDs.contains(serverRead) { while let l = try readServer() { leftServer.append(l) } }
+        closeFD(serverWrite)
         var leftClient: [[UInt8]] = []
-        while let l = try readClient() { leftClient.append(l) }
+        if !closedFDs.contains(clientRead) { while let l = try readClient() { leftClient.append(l) } }
         if let thread { Threads.join(thread) }
-        close(clientRead); close(serverRead); close(proxyClientIn); close(proxyServerOut)
+        closeFD(clientRead); closeFD(serverRead); closeFD(proxyClientIn); closeFD(proxyServerOut)
         return (leftClient, leftServer)
     }
 
