@@ -91,6 +91,19 @@ extension ProfileDecoder {
         if let n = f["allow_io_uring"], let v = bool(n, "environment.syscalls.allow_io_uring") { p.allowIOUring = v }
         if let n = f["allow_foreign_arch"], let v = bool(n, "environment.syscalls.allow_foreign_arch") { p.allowForeignArchitectures = v }
         if let n = f["report"], let v = bool(n, "environment.syscalls.report") { p.report = v }
+
+        // Allowing a call that a switch below refuses anyway can never take effect: say which switch.
+        if let n = f["allow"], case .sequence(let items) = n.kind {
+            for item in items {
+                guard case .scalar(let s, _) = item.kind else { continue }
+                if !p.allowIOUring, s == "@io-uring" || s.hasPrefix("io_uring_") {
+                    error(item.location, "'\(s)' stays refused while allow_io_uring is false; set allow_io_uring: true (io_uring's I/O is invisible to seccomp)")
+                }
+                if !p.allowNamespaceCreation, s == "setns" {
+                    error(item.location, "'setns' stays refused while allow_namespaces is false; set allow_namespaces: true")
+                }
+            }
+        }
         return p
     }
 
