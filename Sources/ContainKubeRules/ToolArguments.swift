@@ -82,6 +82,14 @@ struct ToolArguments {
         "labelSelector", "label_selector", "fieldSelector", "field_selector", "description",
     ]
 
+    static let envKeys: Set<String> = ["env", "envs", "environment", "env_vars", "envVars"]
+
+    static func retargetingEnv(_ name: String) -> Bool {
+        let u = name.uppercased()
+        return u.hasPrefix("KUBE") || u == "HOME" || u.hasSuffix("_PROXY") || u == "XDG_CONFIG_HOME"
+            || u == "SSL_CERT_FILE" || u == "SSL_CERT_DIR"
+    }
+
     func checkCommon() throws(KubeRefusal) {
         for (key, v) in members {
             let norm = String(key.lowercased().filter { $0 != "_" && $0 != "-" })
@@ -90,6 +98,13 @@ struct ToolArguments {
                 case .null, .bool(false): continue
                 case .string(let s) where s.trimmingSpaces.isEmpty: continue
                 default: throw KubeRefusal("argument \(key) switches the cluster, context or credentials")
+                }
+            }
+            if Self.envKeys.contains(key), case .object(let vars) = v {
+                // Per-call environment for the process that runs kubectl: KUBECONFIG, KUBE_*, proxies
+                // and HOME all retarget it.
+                for (name, _) in vars where Self.retargetingEnv(name) {
+                    throw KubeRefusal("argument \(key) sets \(name.prefix(40)), which points kubectl elsewhere")
                 }
             }
             if Self.freeTextKeys.contains(key) { continue }

@@ -147,6 +147,9 @@ private let writesAndCluster = devStagingRule(verbs: nil, cluster: true)
     ("shell_execute", #"{"command": "kubectl get pods -n dev; kubectl get pods -n prod"}"#, false),
     ("shell_execute", #"{"command": "kubectl get pods -n \"prod\""}"#, false),
     ("shell_execute", #"{"command": 5}"#, false),
+    ("shell_execute", #"{"command": ["kubectl", "get", "pods"], "envs": {"KUBECONFIG": "/tmp/other"}}"#, false),
+    ("shell_execute", #"{"command": ["kubectl", "get", "pods"], "env": {"HTTPS_PROXY": "http://127.0.0.1:9"}}"#, false),
+    ("shell_execute", #"{"command": ["kubectl", "get", "pods"], "env": {"LANG": "C"}}"#, true),
     ("shell_execute", #"{"command": ["kubectl", 5]}"#, false),
     // Tools this rule does not know: verb from the name, no namespace may mean all of them.
     ("list_pods", #"{"namespace": "dev"}"#, true),

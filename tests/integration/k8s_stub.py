@@ -5,7 +5,8 @@ Python client) to work, and a record of every namespace it is asked about.
     stub = K8sStub(namespaces=["dev", "staging", "prod", "kube-system"]); stub.start()
     write_kubeconfig(path, stub.url, namespace="dev")
     ...
-    stub.touched()   # {"dev", "*" (all namespaces), "<cluster>" (cluster-scoped), ...}
+    stub.touched()   # {"dev", "*" (all namespaces), "<cluster>" (cluster-scoped), "<impersonate>" (Impersonate-*
+                     #  headers), "<credential>" (an Authorization header: the kubeconfig has none), ...}
 
 Run it alone: `python3 tests/integration/k8s_stub.py` prints the URL and serves until killed.
 GET /__log returns {"namespaces": [...], "requests": [[method, path], ...]}; POST /__reset clears it.
@@ -19,6 +20,8 @@ from urllib.parse import urlsplit
 
 ALL = "*"
 CLUSTER = "<cluster>"
+IMPERSONATE = "<impersonate>"
+CREDENTIAL = "<credential>"
 
 # The core resources the stub knows: name -> (kind, namespaced, verbs).
 CORE = {
@@ -197,6 +200,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, {"ok": True})
         scope = self._scope(path)
         stub.record(method, self.path, scope)
+        # The stub's kubeconfig has no credentials and no impersonation: any of these came from a payload.
+        if any(h.lower().startswith("impersonate-") for h in self.headers.keys()):
+            stub.record(method, self.path, IMPERSONATE)
+        if self.headers.get("Authorization"):
+            stub.record(method, self.path, CREDENTIAL)
 
         if path == "/version":
             return self._send(200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0-stub", "platform": "linux/amd64"})
