@@ -37,19 +37,30 @@ final class ProbeStrings {
         pointers.append(p)
         return UInt64(UInt(bitPattern: p))
     }
+    /// Raw bytes (a sockaddr) at a fixed address.
+    func address(bytes: [UInt8]) -> UInt64 {
+        let p = malloc(max(bytes.count, 1))!.assumingMemoryBound(to: CChar.self)
+        for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
+        pointers.append(p)
+        return UInt64(UInt(bitPattern: p))
+    }
     deinit { pointers.forEach { free($0) } }
 }
 
 enum SeccompProbe {
     /// Compiles `policy`, runs `calls` under it. With `audit`, a NotifyListener answers USER_NOTIF.
     static func run(_ policy: SyscallPolicy, mode: SeccompMode = .enforce, _ calls: [ProbeCall],
-                    audit: AuditLog? = nil) throws -> ProbeOutcome {
-        let program = try SeccompCompiler.compile(policy, mode: mode)
-        return try run(program: program, policy: policy, mode: mode, calls, audit: audit)
+                    audit: AuditLog? = nil, network: NetworkAllowlist? = nil) throws -> ProbeOutcome {
+        let program = try SeccompCompiler.compile(policy, mode: mode,
+                                                  network: network.map { .allow($0.destinations) } ?? .none)
+        return try run(program: program, policy: policy, mode: mode, calls, audit: audit, network: network)
     }
 
+    /// An argument that stands for call `k`'s return value (an fd the child opened).
+    static func resultOf(_ k: Int) -> UInt64 { 0xC0DE_0000_0000_0000 | UInt64(k) }
+
     static func run(program: SeccompProgram, policy: SyscallPolicy, mode: SeccompMode, _ calls: [ProbeCall],
-                    audit: AuditLog?) throws -> ProbeOutcome {
+                    audit: AuditLog?, network: NetworkAllowlist? = nil) throws -> ProbeOutcome {
         precondition(calls.count <= Int(CONTAIN_PROBE_MAX_CALLS))
         guard let shared = contain_probe_shared_alloc() else { throw ProbeError.setup("mmap") }
         defer { contain_probe_shared_free(shared) }
@@ -82,7 +93,7 @@ enum SeccompProbe {
         var listener: NotifyListener?
         if n == 1, let audit {
             let fd = try SeccompListenerFD.take(pid: pid, fd: shared.pointee.listener_fd)
-            let l = NotifyListener(fd: fd, policy: policy, mode: mode, audit: audit, inFlight: InFlightCalls())
+            let l = NotifyListener(fd: fd, policy: policy, mode: mode, audit: audit, inFlight: InFlightCalls(), network: network)
             l.start()
             listener = l
         }
@@ -110,7 +121,7 @@ enum ProbeError: Error { case setup(String) }
 /// x86_64 syscall numbers the tests use.
 enum NR {
     static let read = 0, write = 1, close = 3, ioctl = 16, getpid = 39, socket = 41, clone = 56,
-               mkdir = 83, chmod = 90, fchmod = 91, getppid = 110, mknod = 133, personality = 135,
+               mkdir = 83, sendto = 44, dup2 = 33, chmod = 90, fchmod = 91, getppid = 110, mknod = 133, personality = 135,
                prctl = 157, mount = 165, setns = 308, unshare = 272, getpriority = 140, clone3 = 435,
                ioUringSetup = 425, fchmodat2 = 452, uname = 63, kexecLoad = 246, connect = 42
     static let x32Bit = 0x4000_0000

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <sys/prctl.h>
 #include <sys/uio.h>
+#include <sys/socket.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <errno.h>
@@ -121,6 +123,28 @@ static inline int contain_pidfd_getfd(pid_t pid, int targetfd) {
     return fd >= 0 ? fd : -err;
 }
 
+/// Takes a copy of fd `targetfd` of the process blocked in notification `id`: pidfd_open first, then
+/// ID_VALID, then pidfd_getfd, so the pidfd provably names the blocked target and not a process that
+/// reused its pid. Returns the fd (O_CLOEXEC) or -errno (-ENOENT: the target is gone).
+static inline int contain_notif_getfd(int listener, uint64_t id, pid_t pid, int targetfd) {
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd < 0) return -errno;
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) { int e = errno; close(pfd); return -e; }
+    int fd = (int)syscall(SYS_pidfd_getfd, pfd, targetfd, 0);
+    int err = errno;
+    close(pfd);
+    return fd >= 0 ? fd : -err;
+}
+
+/// connect(2) with raw sockaddr bytes. 0 or -errno; EINTR is returned (a non-blocking connect never sleeps).
+static inline int contain_connect_raw(int fd, const void *addr, unsigned len) {
+    return connect(fd, (const struct sockaddr *)addr, (socklen_t)len) == 0 ? 0 : -errno;
+}
+
+/// fcntl(F_GETFL) / fcntl(F_SETFL): Swift cannot call the variadic fcntl. -errno on failure.
+static inline int contain_getfl(int fd) { int r = fcntl(fd, F_GETFL); return r >= 0 ? r : -errno; }
+static inline int contain_setfl(int fd, int flags) { return fcntl(fd, F_SETFL, flags) == 0 ? 0 : -errno; }
+
 /// process_vm_readv of one range. Returns bytes read or -errno (EFAULT: unmapped; ESRCH: gone).
 /// No EINTR: the call does not sleep interruptibly.
 static inline long contain_read_process_memory(pid_t pid, uint64_t addr, void *buf, size_t len) {
@@ -133,6 +157,8 @@ static inline long contain_read_process_memory(pid_t pid, uint64_t addr, void *b
 // MARK: - Test support: run raw syscalls under a compiled program in a forked child
 
 enum { CONTAIN_PROBE_MAX_CALLS = 16 };
+/// An argument equal to CONTAIN_PROBE_RESULT_OF | k is replaced by call k's return value (e.g. an fd).
+#define CONTAIN_PROBE_RESULT_OF 0xC0DE000000000000UL
 
 /// One call for the probe child. `mode`: 0 = syscall(2) on the native ABI, 1 = i386 `int $0x80`.
 /// `repeat` > 1 makes the same call that many times (the last result is kept).
@@ -183,15 +209,19 @@ static inline pid_t contain_probe_spawn(const void *prog_bytes, unsigned short p
     (void)syscall(SYS_write, ready_fd, &b, 1);
     for (int i = 0; i < ncalls; i++) {
         long r;
+        unsigned long a[6];
+        for (int j = 0; j < 6; j++) {
+            unsigned long v = calls[i].args[j];
+            a[j] = (v & 0xffffffffffff0000UL) == CONTAIN_PROBE_RESULT_OF && (v & 0xffff) < (unsigned long)i
+                ? (unsigned long)shared->ret[v & 0xffff] : v;
+        }
         for (long k = 1; k < calls[i].repeat; k++)
-            (void)syscall(calls[i].nr, calls[i].args[0], calls[i].args[1], calls[i].args[2],
-                          calls[i].args[3], calls[i].args[4], calls[i].args[5]);
+            (void)syscall(calls[i].nr, a[0], a[1], a[2], a[3], a[4], a[5]);
         if (calls[i].mode == 1) {
-            r = contain_probe_int80(calls[i].nr, calls[i].args[0], calls[i].args[1], calls[i].args[2]);
+            r = contain_probe_int80(calls[i].nr, a[0], a[1], a[2]);
             shared->ret[i] = r; shared->err[i] = r < 0 && r > -4096 ? (int)-r : 0;
         } else {
-            r = syscall(calls[i].nr, calls[i].args[0], calls[i].args[1], calls[i].args[2],
-                        calls[i].args[3], calls[i].args[4], calls[i].args[5]);
+            r = syscall(calls[i].nr, a[0], a[1], a[2], a[3], a[4], a[5]);
             shared->ret[i] = r; shared->err[i] = r < 0 ? errno : 0;
         }
         shared->completed = i + 1;

@@ -42,13 +42,20 @@ public final class NotifyListener: Sendable {
     private let wakeFD: Int32
     private let thread = Mutex<pthread_t?>(nil)
     private let stopped = Atomic<Bool>(false)
+    /// network.allow, resolved (nil: no brokering; brokered calls are then refused).
+    let allowlist: NetworkAllowlist?
+    /// Blocking connects the broker is waiting on, on their own threads.
+    let blockingConnects = Atomic<Int>(0)
 
-    /// Takes ownership of `fd` (closed by stop()). `policy` must be the one the running program was compiled from.
-    public init(fd: Int32, policy: SyscallPolicy, mode: SeccompMode, audit: AuditLog, inFlight: InFlightCalls) {
+    /// Takes ownership of `fd` (closed by stop()). `policy` must be the one the running program was compiled
+    /// from, and `network` the resolved allowlist when it was compiled with `network: .allow(...)`.
+    public init(fd: Int32, policy: SyscallPolicy, mode: SeccompMode, audit: AuditLog, inFlight: InFlightCalls,
+                network: NetworkAllowlist? = nil) {
         self.fd = fd
+        self.allowlist = network
         // The same policy compiled already; should planning fail anyway, every notification is refused
         // under the default rule (attribution lost, never a wider door).
-        self.plan = try? SeccompPlan(policy)
+        self.plan = try? SeccompPlan(policy, brokerNetwork: network != nil)
         self.mode = mode
         self.audit = audit
         self.inFlight = inFlight
@@ -91,16 +98,16 @@ public final class NotifyListener: Sendable {
 
     // MARK: - Used by the worker (listener thread only)
 
-    fileprivate var listenerFD: Int32 { fd }
+    var listenerFD: Int32 { fd }
     fileprivate var wake: Int32 { wakeFD }
 
     fileprivate func decide(_ name: String, _ args: [UInt64]) -> PlanDecision {
         plan?.decide(syscall: name, args: args) ?? PlanDecision(verdict: .deny(SeccompPlan.eperm), rule: BuiltinRule.defaultAction)
     }
 
-    fileprivate var observe: Bool { mode == .observe }
+    var observe: Bool { mode == .observe }
 
-    fileprivate func record(_ e: AuditEvent) {
+    func record(_ e: AuditEvent) {
         var e = e
         e.inFlight = inFlight.current
         audit.record(e)
@@ -161,6 +168,11 @@ private struct NotifyWorker {
         let args = (0..<6).map { contain_notif_arg(buffer, Int32($0)) }
         let syscall = name(arch: arch, nr: nr)
         let decision = listener.decide(syscall, args)
+        if decision.verdict == .broker {
+            // Without an allowlist the broker allows nothing out (it still reports).
+            NetworkBroker.handle(syscall: syscall, id: id, pid: pid, args: args, listener: listener)
+            return
+        }
 
         var decoded = SyscallArgumentDecoder.decode(syscall: syscall, args: args, pid: pid)
         var exe = ProcessMemory.exe(pid: pid)
@@ -180,7 +192,7 @@ private struct NotifyWorker {
             proceed = true; errnoValue = 0; verdict = .wouldBlock
         case .deny(let e), .silentErrno(let e):
             proceed = false; errnoValue = e; verdict = .blocked
-        case .allow, .kill:
+        case .allow, .kill, .broker:
             proceed = false; errnoValue = SeccompPlan.eperm; verdict = .blocked
         }
         var rc: Int32
@@ -194,7 +206,7 @@ private struct NotifyWorker {
         case .kill: wouldBe = "killed"
         case .deny(let e), .silentErrno(let e): wouldBe = "refused with \(SeccompError.errnoName(e))"
         case .log: wouldBe = "logged"
-        case .allow: wouldBe = "refused with EPERM"
+        case .allow, .broker: wouldBe = "refused with EPERM"
         }
         let detail: String
         switch verdict {

@@ -19,8 +19,11 @@ import Glibc
 #endif
 
 public enum SeccompCompiler {
-    public static func compile(_ policy: SyscallPolicy, mode: SeccompMode) throws(SeccompError) -> SeccompProgram {
-        let plan = try SeccompPlan(policy)
+    /// `network`: with `.allow`, connect (and sendto with a destination) are sent to the listener's broker;
+    /// pass the same policy's resolved allowlist to `NotifyListener`.
+    public static func compile(_ policy: SyscallPolicy, mode: SeccompMode,
+                               network: NetworkPolicy = .none) throws(SeccompError) -> SeccompProgram {
+        let plan = try SeccompPlan(policy, brokerNetwork: network.isBrokered)
         let actions = ActionMap(mode: mode, report: policy.report)
         let defaultAction = actions.action(plan.defaultDecision.verdict)
 
@@ -150,6 +153,7 @@ struct ActionMap: Sendable {
         case .deny(let e): return mode == .observe || report ? SCMP_ACT_NOTIFY : Self.errno(e)
         case .kill: return mode == .observe ? SCMP_ACT_NOTIFY : SCMP_ACT_KILL_PROCESS
         case .log: return mode == .observe || report ? SCMP_ACT_NOTIFY : SCMP_ACT_LOG
+        case .broker: return SCMP_ACT_NOTIFY
         }
     }
 
@@ -181,4 +185,8 @@ enum SyscallNumbers {
         if arch == contain_scmp_arch_x86_64() { return newer.first { $0.value == nr }?.key }
         return nil
     }
+}
+
+extension NetworkPolicy {
+    var isBrokered: Bool { if case .allow = self { return true }; return false }
 }

@@ -22,13 +22,24 @@ enum FilterVerdict: Hashable, Sendable {
     case log
     /// Refused in the filter itself, never reported: a compatibility answer, not a block (clone3 -> ENOSYS).
     case silentErrno(Int32)
+    /// Sent to the supervisor's network broker (network.allow): connect, sendto with a destination.
+    case broker
 
     var severity: Int {
         switch self {
         case .kill: return 4
         case .deny, .silentErrno: return 3
         case .log: return 1
-        case .allow: return 0
+        case .allow, .broker: return 0
+        }
+    }
+
+    /// Order of argument items: refusing (most severe first), then brokered, then allowing.
+    var itemRank: Int {
+        switch self {
+        case .allow: return -2
+        case .broker: return -1
+        default: return severity
         }
     }
 
@@ -65,7 +76,8 @@ struct PlanEntry: Sendable {
     }
 
     var canAllow: Bool {
-        base.verdict == .allow || base.verdict == .log || items.contains { $0.decision.verdict == .allow }
+        base.verdict == .allow || base.verdict == .log || base.verdict == .broker
+            || items.contains { $0.decision.verdict == .allow || $0.decision.verdict == .broker }
     }
 }
 
@@ -84,6 +96,7 @@ enum BuiltinRule {
     static let setIDBits = "syscalls.setuid_bits"
     static let deviceNodes = "syscalls.device_nodes"
     static let ttyInjection = "syscalls.tty_injection"
+    static let networkAllow = "network.allow"
 }
 
 struct SeccompPlan: Sendable {
@@ -103,7 +116,8 @@ struct SeccompPlan: Sendable {
         entries[name]?.decide(args) ?? defaultDecision
     }
 
-    init(_ policy: SyscallPolicy) throws(SeccompError) {
+    /// `brokerNetwork`: network.allow is in effect; connect (and sendto with a destination) go to the broker.
+    init(_ policy: SyscallPolicy, brokerNetwork: Bool = false) throws(SeccompError) {
         defaultDecision = PlanDecision(verdict: FilterVerdict(policy.defaultAction), rule: BuiltinRule.defaultAction)
         allowForeignArchitectures = policy.allowForeignArchitectures
         var entries: [String: PlanEntry] = [:]
@@ -154,18 +168,37 @@ struct SeccompPlan: Sendable {
         }
 
         try Self.addBuiltins(policy, into: &entries, defaultDecision: def)
+        if brokerNetwork { try Self.addBroker(into: &entries, defaultDecision: def) }
 
         // Refusing items first, most severe first; stable within a severity (profile order, then built-ins).
         for (name, var e) in entries {
             let indexed = e.items.enumerated().map { ($0.offset, $0.element) }
             e.items = indexed.sorted { a, b in
-                let sa = a.1.decision.verdict == .allow ? -1 : a.1.decision.verdict.severity
-                let sb = b.1.decision.verdict == .allow ? -1 : b.1.decision.verdict.severity
+                let sa = a.1.decision.verdict.itemRank
+                let sb = b.1.decision.verdict.itemRank
                 return sa != sb ? sa > sb : a.0 < b.0
             }.map { $0.1 }
             entries[name] = e
         }
         self.entries = entries
+    }
+
+    /// Whatever would let connect run goes to the broker instead (an allow rule must not bypass it);
+    /// sendto with a destination address (unconnected UDP: DNS to an outside resolver) likewise.
+    private static func addBroker(into entries: inout [String: PlanEntry], defaultDecision: PlanDecision) throws(SeccompError) {
+        let broker = PlanDecision(verdict: .broker, rule: BuiltinRule.networkAllow)
+        var connect = entries["connect"] ?? PlanEntry(name: "connect", items: [], base: defaultDecision)
+        if connect.canAllow {
+            if connect.base.verdict == .allow || connect.base.verdict == .log { connect.base = broker }
+            for i in connect.items.indices where connect.items[i].decision.verdict == .allow { connect.items[i].decision = broker }
+            entries["connect"] = connect
+        }
+        var sendto = entries["sendto"] ?? PlanEntry(name: "sendto", items: [], base: defaultDecision)
+        if sendto.canAllow {
+            let withDestination = try ConditionTerm([(4, ArgComparison(op: .ne, value: 0))])
+            sendto.items.append(PlanItem(region: ConditionRegion(terms: [withDestination]), decision: broker))
+            entries["sendto"] = sendto
+        }
     }
 
     private static func addBuiltins(_ policy: SyscallPolicy, into entries: inout [String: PlanEntry],

@@ -32,6 +32,8 @@ public enum SeccompError: Error, Sendable, Equatable, CustomStringConvertible {
     case libseccomp(call: String, detail: String, code: Int32)
     /// Exporting the BPF failed (memfd, read back).
     case export(String)
+    /// network.allow could not be prepared (a name that does not resolve).
+    case network(String)
 
     public var description: String {
         switch self {
@@ -49,6 +51,8 @@ public enum SeccompError: Error, Sendable, Equatable, CustomStringConvertible {
             return "seccomp compile: \(call) failed for \(d): \(SeccompError.errnoName(-code)); fix: report this profile as a bug"
         case .export(let d):
             return "seccomp compile: exporting the BPF program failed: \(d)"
+        case .network(let d):
+            return "network broker: \(d)"
         }
     }
 
