@@ -43,7 +43,7 @@ def test_check_reports_every_problem_at_its_position(contain, tmp_path):
         f"{p}:5:13: error: unknown syscall 'opnat' (did you mean 'openat'?)",
         f"{p}:5:20: error: unknown syscall group '@file-sytem' (did you mean '@file-system'?); `contain check --groups` lists them",
         f"{p}:6:22: error: network destination '::1:80': an IPv6 address must be in brackets, e.g. [::1]:9000",
-        f"{p}:8:31: error: tool 'x' is both allowed (line 8:21) and denied; the allow entry can never take effect, remove one",
+        f"{p}:8:31: error: tool 'x' is both allowed (line 8:20) and denied; the allow entry can never take effect, remove one",
     ]
 
 
