@@ -27,6 +27,11 @@ struct ProfileDecoder {
     /// A mapping's entries, with unknown keys reported (with a suggestion) and missing required keys reported
     /// at the mapping. nil (after an error) when the node is not a mapping.
     mutating func fields(_ node: YNode, _ what: String, known: [String], required: [String] = []) -> Fields? {
+        // `audit:` with nothing after it is an empty section, not a type error.
+        if case .scalar(let s, true) = node.kind, YScalar.isNull(s) {
+            for r in required { error(node.location, "\(what) is missing the required key '\(r)'") }
+            return Fields(node: node, byKey: [:])
+        }
         guard case .mapping(let pairs) = node.kind else {
             error(node.location, "\(what) must be a mapping (key: value), found \(node.typeName)")
             return nil
@@ -94,7 +99,11 @@ struct ProfileDecoder {
     }
 
     mutating func bool(_ node: YNode, _ what: String) -> Bool? {
-        if case .scalar(let s, true) = node.kind, let b = YScalar.bool(s) { return b }
+        if case .scalar(let s, let plain) = node.kind, let b = YScalar.bool(s) {
+            if plain { return b }
+            error(node.location, "\(what) must be true or false without quotes, found \(describe(node))")
+            return nil
+        }
         error(node.location, "\(what) must be true or false, found \(describe(node))")
         return nil
     }

@@ -5,6 +5,8 @@
 
 enum ProfileMerge {
     static func merge(base: YNode, child: YNode) -> YNode {
+        // An empty key in the child (`environment:`) adds nothing; it does not erase the base's section.
+        if case .scalar(let s, true) = child.kind, YScalar.isNull(s) { return base }
         switch (base.kind, child.kind) {
         case let (.mapping(b), .mapping(c)):
             var out = b

@@ -51,3 +51,19 @@ import Testing
         #expect(unknown.first?.message.contains("shipped profiles: child, mybase") == true)
     }
 }
+
+@Suite struct EmptySections {
+    @Test func anEmptySectionIsNotATypeError() throws {
+        let p = try loader.load(yaml: "version: 1\nenvironment:\naudit:\nmcp:\n", file: "/tmp/e.yaml")
+        #expect(p.audit.level == .denials)
+        #expect(p.mcp != nil)   // `mcp:` present: the transport wall runs, with its defaults
+    }
+
+    @Test func anEmptySectionInAChildKeepsTheBase() throws {
+        let dir = try TempDir()
+        try dir.write("base.yaml", "version: 1\nenvironment:\n  filesystem:\n    read: [/opt/x]\n")
+        try dir.write("child.yaml", "version: 1\nextends: ./base.yaml\nenvironment:\n")
+        let p = try loader.load(dir.path + "/child.yaml")
+        #expect(p.environment.filesystem.read == ["/opt/x"])
+    }
+}
