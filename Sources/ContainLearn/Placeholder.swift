@@ -1,1 +1,0 @@
-public enum ContainLearnInfo { public static let version = 1 }
