@@ -17,6 +17,7 @@ struct CheckCommand: ParsableCommand {
               contain check profiles/*.yaml
               contain check shell                    # a shipped profile, by name
               contain check --workspace ~/proj my.yaml
+              contain check --env KUBECONFIG=~/.kube/config --env KUBE_API_SERVER=10.0.0.1:6443 kubectl
               contain check --groups                 # the syscall groups and their members
             """)
 
@@ -25,6 +26,9 @@ struct CheckCommand: ParsableCommand {
 
     @Option(name: .long, help: "The directory ${WORKSPACE} expands to (default: the current directory).")
     var workspace: String?
+
+    @Option(name: .customLong("env"), help: "Check as if NAME were set to VALUE in the environment (for ${env:NAME}; repeatable).")
+    var env: [String] = []
 
     @Flag(name: .long, help: "List the syscall groups (name, number of calls on this architecture, members).")
     var groups = false
@@ -36,11 +40,19 @@ struct CheckCommand: ParsableCommand {
         if profiles.isEmpty && !groups {
             throw ValidationError("give at least one profile to check, or --groups")
         }
+        for e in env where !(e.contains("=") && e.first != "=") {
+            throw ValidationError("--env takes NAME=VALUE, got '\(e)'")
+        }
     }
 
     func run() throws {
         if groups { print(Self.groupsText(), terminator: "") }
-        let loader = ProfileLoader(variables: .current(workspace: workspace))
+        var variables = ProfileVariables.current(workspace: workspace)
+        for e in env {
+            guard let eq = e.firstIndex(of: "=") else { continue }
+            variables.environment[String(e[..<eq])] = String(e[e.index(after: eq)...])
+        }
+        let loader = ProfileLoader(variables: variables)
         var failed = false
         for p in profiles {
             let diags = loader.check(p)
