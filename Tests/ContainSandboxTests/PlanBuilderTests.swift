@@ -47,8 +47,8 @@ final class Scratch {
         // A venv whose pyvenv.cfg names a base Python under a pyenv-like prefix.
         s.file("base/bin/python3.12", "#!/bin/sh\n", mode: 0o755)
         s.file("venv/pyvenv.cfg", "home = \(s.path("base/bin"))\ninclude-system-site-packages = false\n")
-        s.link("venv/bin/python3", to: s.path("base/bin/python3.12"))
         s.file("venv/bin/mcp-server", "#!/usr/bin/env -S python3 -u\nimport x\n", mode: 0o755)
+        s.link("venv/bin/python3", to: s.path("base/bin/python3.12"))
         let r = try RuntimeResolver.resolve("mcp-server", searchPath: s.path("venv/bin") + ":/usr/bin", cwd: "/")
         let paths = r.additions.map(\.path)
         #expect(r.executable == s.path("venv/bin/mcp-server"))
@@ -182,7 +182,8 @@ final class Scratch {
     }
 
     @Test func landlockHandlesEverythingTheABIKnows() {
-        #expect(LandlockRights(abi: 0, handleNetwork: true) == LandlockRights(handledFS: 0, handledNet: 0, scoped: 0))
+        let none = LandlockRights(abi: 0, handleNetwork: true)
+        #expect(none.handledFS == 0 && none.handledNet == 0 && none.scoped == 0)
         let v1 = LandlockRights(abi: 1, handleNetwork: true)
         #expect(v1.handledFS == (1 << 13) - 1 && v1.handledNet == 0)
         let v7 = LandlockRights(abi: 7, handleNetwork: true)
