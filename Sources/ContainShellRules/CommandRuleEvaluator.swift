@@ -209,7 +209,7 @@ public struct CommandRuleEvaluator: ToolCallRule {
         }
         let shown = "\"\(first.text)\""
         if deniedNames.contains(resolved.basename) || resolved.path.map({ deniedPaths.contains($0) }) == true {
-            return DenialReason("\(shown) is denied by this rule")
+            return DenialReason("\(shown) is not an allowed command (denied by this rule)")
         }
         var spec: CommandSpec?
         if let p = resolved.path { spec = allowedByPath[p] }

@@ -167,8 +167,9 @@ enum DangerousCommands {
         ("--open-files-in-pager", "runs a pager"), ("--extcmd", "runs a program"), ("--tool", "runs a program"),
         ("--template", "copies hooks from a template"), ("--separate-git-dir", "writes elsewhere"),
         ("--config", "sets configuration"), ("--remote", "contacts a remote (ext:: runs commands)"),
-        ("--sendmail-cmd", "runs a program"), ("--to-cmd", "runs a program"), ("--cc-cmd", "runs a program"),
-        ("--header-cmd", "runs a program"), ("--smtp-server", "runs a program"), ("--strategy", "runs git-merge-* programs"),
+        // send-email's --sendmail-cmd/--to-cmd/--cc-cmd/--header-cmd need no entry: the subcommand is refused, and
+        // listing them would refuse `git diff --cc` as an abbreviation of --cc-cmd.
+        ("--strategy", "runs git-merge-* programs"),
         ("--git-dir", "points git at another repository"), ("--work-tree", "points git at another work tree"),
         ("--paginate", "starts a pager"),
     ]
