@@ -203,3 +203,40 @@ let EPERM: Int32 = 1, ENOENT: Int32 = 2, EBADF: Int32 = 9, EINVAL: Int32 = 22, E
         for x: UInt64 in [0, 0x5401, 0x5413, 0x541D, 0x1_0000_5401, .max] { #expect(r.holds([0, x])) }
     }
 }
+
+/// The shipped profiles compile, fit the kernel's limit, and hold the hardening under their real allow lists.
+@Suite(.serialized) struct SeccompShippedProfileTests {
+    static let repo: String = {
+        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3) // Tests/ContainSandboxTests/<file>
+        return parts.joined(separator: "/")
+    }()
+
+    static func shipped() -> [String] {
+        ["base", "strict"].map { "\(repo)/profiles/\($0).yaml" }
+    }
+
+    @Test(arguments: shipped()) func compilesAndStaysSmall(path: String) throws {
+        let profile = try ProfileLoader(variables: .current(workspace: "/tmp")).load(path)
+        for mode in [SeccompMode.enforce, .observe] {
+            let p = try SeccompCompiler.compile(profile.environment.syscalls, mode: mode)
+            #expect(p.instructionCount < 1024, "\(path) \(mode): \(p.instructionCount) instructions")
+            #expect(p.usesNotify)
+        }
+    }
+
+    @Test(arguments: shipped()) func hardeningHoldsUnderTheShippedAllowList(path: String) throws {
+        var policy = try ProfileLoader(variables: .current(workspace: "/tmp")).load(path).environment.syscalls
+        policy.report = false // answered in the filter: no listener needed for the probe
+        let o = try SeccompProbe.run(policy, [
+            ProbeCall(NR.ioctl, 0, 0x1_0000_5412, 0),
+            ProbeCall(NR.clone, 0x1000_0000 | 0x0001_0000, 0, 0, 0, 0),
+            ProbeCall(NR.socket, 17, 3, 0),
+            ProbeCall(NR.getppid),
+        ])
+        #expect(o.errnos[0] == EPERM && o.errnos[1] == EPERM && o.errnos[2] == EAFNOSUPPORT)
+        #expect(o.errnos[3] == 0)
+        let x32 = try SeccompProbe.run(policy, [ProbeCall(raw: NR.getpid | NR.x32Bit, [])])
+        #expect(x32.signal == SIGSYS)
+    }
+}
