@@ -26,7 +26,7 @@ public enum SeccompListenerFD {
     public static func take(pid: Int32, fd: Int32) throws(SeccompError) -> Int32 {
         let r = contain_pidfd_getfd(pid, fd)
         guard r >= 0 else {
-            throw .export("pidfd_getfd(pid \(pid), fd \(fd)) for the seccomp listener: \(SeccompError.errnoName(-r)); fix: the kernel needs pidfd_getfd (5.6+) and ptrace access to the child")
+            throw .listener("pidfd_getfd(pid \(pid), fd \(fd)) for the seccomp listener: \(SeccompError.errnoName(-r)); fix: the kernel needs pidfd_getfd (5.6+) and ptrace access to the child")
         }
         return r
     }

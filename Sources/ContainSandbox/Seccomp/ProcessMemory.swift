@@ -10,6 +10,7 @@ import Glibc
 enum ProcessMemory {
     static let pageSize = 4096
     static let maxString = 4096
+    static let firstRead = 256
 
     /// A NUL-terminated string at `addr` in `pid`, read page by page so a string ending just before an
     /// unmapped page still reads. nil when unreadable; truncated strings end with "…".
@@ -18,9 +19,12 @@ enum ProcessMemory {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: pageSize)
         var at = addr
+        // Most paths are short: a small first read avoids copying a page per notification in a loop.
+        var step = firstRead
         while out.count < max {
             let toBoundary = pageSize - Int(at % UInt64(pageSize))
-            let want = Swift.min(toBoundary, max - out.count)
+            let want = Swift.min(toBoundary, max - out.count, step)
+            step = pageSize
             let n = chunk.withUnsafeMutableBytes { contain_read_process_memory(pid, at, $0.baseAddress, want) }
             if n <= 0 { return out.isEmpty ? nil : String(decoding: out, as: UTF8.self) + "…" }
             if let nul = chunk[0..<n].firstIndex(of: 0) {

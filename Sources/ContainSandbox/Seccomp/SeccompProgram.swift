@@ -34,6 +34,8 @@ public enum SeccompError: Error, Sendable, Equatable, CustomStringConvertible {
     case export(String)
     /// network.allow could not be prepared (a name that does not resolve).
     case network(String)
+    /// The listener fd could not be taken from the sandboxed process.
+    case listener(String)
 
     public var description: String {
         switch self {
@@ -53,6 +55,8 @@ public enum SeccompError: Error, Sendable, Equatable, CustomStringConvertible {
             return "seccomp compile: exporting the BPF program failed: \(d)"
         case .network(let d):
             return "network broker: \(d)"
+        case .listener(let d):
+            return "seccomp listener: \(d)"
         }
     }
 
