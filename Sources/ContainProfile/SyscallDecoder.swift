@@ -114,7 +114,7 @@ extension ProfileDecoder {
             error(loc, "unknown syscall group '\(s)'\(Suggestion.hint(for: s, in: SyscallGroups.names)); `contain check --groups` lists them")
             return []
         }
-        if SyscallNames.nativeSet.contains(s) { return [s] }
+        if SyscallNames.isNative(s) { return [s] }
         if SyscallNames.isForeignOnly(s) {
             warning(loc, "'\(s)' is not a syscall on this architecture; ignored (foreign architectures are handled by allow_foreign_arch)")
             return []

@@ -179,7 +179,7 @@ public enum SyscallGroups {
         guard seen.insert(name).inserted, let g = byName[name] else { return }
         for m in g.members {
             if m.hasPrefix("@") { collect(m, into: &out, seen: &seen) }
-            else if SyscallNames.nativeSet.contains(m) { out.insert(m) }
+            else if SyscallNames.isNative(m) { out.insert(m) }
         }
     }
 }

@@ -32,8 +32,8 @@ public enum SyscallGroupsDocument {
             let groups = g.members.filter { $0.hasPrefix("@") }
             if !groups.isEmpty { out += "Includes: " + groups.map { "[`\($0)`](#\(anchor($0)))" }.joined(separator: ", ") + ".\n\n" }
             let calls = g.members.filter { !$0.hasPrefix("@") }
-            let native = calls.filter { SyscallNames.nativeSet.contains($0) }
-            let other = calls.filter { !SyscallNames.nativeSet.contains($0) }
+            let native = calls.filter { SyscallNames.isNative($0) }
+            let other = calls.filter { !SyscallNames.isNative($0) }
             if !native.isEmpty { out += native.map { "`\($0)`" }.joined(separator: " ") + "\n" }
             if !other.isEmpty { out += "\nNot on \(nativeArchitectureName) (dropped here): " + other.map { "`\($0)`" }.joined(separator: " ") + "\n" }
         }
