@@ -11,6 +11,8 @@
 // Writes are kept only where learning let them happen (the workspace); other write attempts failed while
 // learning and stay refused, so the re-run behaves the same: the review list names them.
 
+import Synchronization
+
 public struct FilesystemEntry: Sendable, Equatable {
     public var path: String
     /// What the entry grants (read, write, execute; `list`/`lookup` never appear here).
@@ -34,6 +36,7 @@ public struct FilesystemLearner: Sendable {
     /// Directories writable while learning (the workspace; /tmp is private and handled separately).
     public var writableRoots: [String]
     public var facts: any PathFacts
+    private let venvRoots = VenvRootCache()
 
     public init(workspace: String, home: String, writableRoots: [String]? = nil, facts: any PathFacts) {
         self.workspace = LexicalPath.normalize(workspace)
@@ -72,8 +75,9 @@ public struct FilesystemLearner: Sendable {
         // Step 0: drop what the sandbox provides anyway, split off refused writes, follow symlinks and loaders.
         for (path, rec) in files.sorted(by: { $0.key < $1.key }) {
             var access = rec.access
+            let inWorkspace = LexicalPath.isWithin(path, workspace)
             if path == "/proc" || path.hasPrefix("/proc/") { continue }
-            if path == "/tmp" || path.hasPrefix("/tmp/") { result.usedPrivateTmp = true; continue }
+            if !inWorkspace, path == "/tmp" || path.hasPrefix("/tmp/") { result.usedPrivateTmp = true; continue }
             if path == "/dev" || path.hasPrefix("/dev/") {
                 if Self.minimalDev.contains(path) || path.hasPrefix("/dev/pts/") || path.hasPrefix("/dev/fd/") || path == "/dev" { continue }
                 devices[path, default: 0] += rec.count
@@ -85,7 +89,6 @@ public struct FilesystemLearner: Sendable {
                 if access.isEmpty { continue }
             }
             if Self.isSensitive(path, home: home) && !access.subtracting(.lookup).isEmpty { sensitive.insert(path) }
-            let inWorkspace = LexicalPath.isWithin(path, workspace)
             let kind = facts.kind(path)
             if kind == .missing && !inWorkspace { continue }
             if access.contains(.read), kind != .directory, LexicalPath.lastComponent(path).contains(".so"), facts.isELF(path) {
@@ -270,6 +273,11 @@ public struct FilesystemLearner: Sendable {
             }
             if hit && best == nil { best = i }
         }
+        // A Python venv (the directory holding pyvenv.cfg) is one runtime, read as a whole.
+        for i in stride(from: c.count - 1, through: 2, by: -1) {
+            let dir = "/" + c[0..<i].joined(separator: "/")
+            if venvRoots.isVenv(dir, facts) { return dir }
+        }
         let fixed = ["/usr/share/zoneinfo", "/usr/lib/locale", "/usr/share/locale", "/usr/share/i18n", "/etc/ssl",
                      "/usr/lib/ssl", "/usr/share/ca-certificates", "/etc/ca-certificates", "/usr/lib/jvm",
                      "/usr/lib/git-core", "/usr/share/terminfo", "/usr/lib/gcc", "/usr/libexec/gcc", "/usr/share/misc"]
@@ -320,5 +328,17 @@ public struct FilesystemLearner: Sendable {
         var byDir: [String: Int] = [:]
         for (p, n) in paths { byDir[LexicalPath.parent(p), default: 0] += n }
         return byDir.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+/// Which directories are venvs (hold a pyvenv.cfg), asked once per directory.
+final class VenvRootCache: Sendable {
+    private let known = Mutex<[String: Bool]>([:])
+
+    func isVenv(_ dir: String, _ facts: any PathFacts) -> Bool {
+        if let k = known.withLock({ $0[dir] }) { return k }
+        let v = facts.kind(dir + "/pyvenv.cfg") == .file
+        known.withLock { $0[dir] = v }
+        return v
     }
 }

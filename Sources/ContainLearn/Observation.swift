@@ -111,7 +111,13 @@ public final class Observation: Sendable {
     public func record(_ e: AuditEvent) {
         state.withLock { s in
             s.eventCount += 1
-            if let exe = e.exe, s.exes.count < 256 { s.exes.insert(exe) }
+            // The listener names the executable of every process it hears from. execve itself is let
+            // through untraced (the launcher needs it before the listener exists), so this is how programs
+            // the server runs are learned.
+            if e.wall == .environment, let exe = e.exe, exe.hasPrefix("/"), s.exes.insert(exe).inserted {
+                Self.addFile(exe, access: .execute, into: &s)
+                s.executed[exe, default: 0] += 1
+            }
             if e.verdict == .blocked {
                 s.refused["\(e.wall.rawValue) \(e.event) \(e.syscall ?? e.tool ?? "")", default: 0] += 1
             }

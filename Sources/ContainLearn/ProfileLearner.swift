@@ -60,6 +60,8 @@ public enum ProfileLearner {
         "memfd_create", "execveat",
     ]
 
+    static let fallbacks: [(String, String)] = [("clone3", "clone")]
+
     public static func learn(_ s: ObservationSnapshot, options o: LearnOptions) -> LearnedProfile {
         var p = Profile()
         var a = ProfileAnnotations()
@@ -129,6 +131,12 @@ public enum ProfileLearner {
         for name in o.untrappedSyscalls where s.syscalls[name] == nil {
             a.entries["syscall:" + name] = "untraced while learning; always allowed"
         }
+        // Calls an enforcing filter answers differently from the learning one: clone3 gets ENOSYS there
+        // (its flags live in memory seccomp cannot read), so libc falls back to clone.
+        for (seenCall, fallback) in Self.fallbacks where allow.contains(seenCall) && !allow.contains(fallback) {
+            allow.insert(fallback)
+            a.entries["syscall:" + fallback] = "fallback of \(seenCall), which the filter answers with ENOSYS"
+        }
         var sc = SyscallPolicy()
         sc.allow = allow.sorted()
         let (groups, _) = SyscallRegrouper.regroup(sc.allow, allowIOUring: true)
@@ -146,7 +154,8 @@ public enum ProfileLearner {
             review.append("socket family \(f) was used; the profile cannot name it, so it stays refused")
         }
         a.entries["socket_families"] = sc.socketFamilies.isEmpty ? "no sockets created" : "seen: " + sc.socketFamilies.map { "\($0) (\(s.socketFamilies[$0] ?? 0))" }.joined(separator: ", ")
-        let nsFlags = s.cloneFlags.keys.filter { $0.hasPrefix("CLONE_NEW") }.sorted()
+        var nsFlags = s.cloneFlags.keys.filter { $0.hasPrefix("CLONE_NEW") }.sorted()
+        if s.syscalls["setns"] != nil { nsFlags.append("setns") }
         if !nsFlags.isEmpty {
             sc.allowNamespaceCreation = true
             a.entries["allow_namespaces"] = "seen: " + nsFlags.joined(separator: ", ")
