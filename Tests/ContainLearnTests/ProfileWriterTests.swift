@@ -73,7 +73,8 @@ func pythonServerRun() throws -> (Observation, TreeFacts) {
         #expect(fs.execute.contains("/usr/lib/python3.11"))
         #expect(fs.execute.contains("/usr/lib/x86_64-linux-gnu"))
         #expect(fs.read.contains("/usr/share/zoneinfo"))
-        #expect(fs.read.contains("/home/tester/.venv/lib/python3.11"))
+        // A venv (the directory holding pyvenv.cfg) is one runtime root.
+        #expect(fs.execute.contains("/home/tester/.venv"))
         #expect(fs.write == [ws])
         let all = fs.read + fs.execute + fs.write
         for broad in ["/", "/usr", "/usr/lib", "/etc", "/home", home, "/home/tester/.cache", "/opt"] {
@@ -89,7 +90,7 @@ func pythonServerRun() throws -> (Observation, TreeFacts) {
         #expect(!fs.write.contains { $0.hasPrefix("/usr") || $0.contains(".cache") })
         // Variables are written back.
         #expect(out.yaml.contains("- \"${WORKSPACE}\""))
-        #expect(out.yaml.contains("${HOME}/.venv/lib/python3.11"))
+        #expect(out.yaml.contains("- \"${HOME}/.venv\""))
         #expect(!out.yaml.contains("/home/tester/"))
         // Network: what was reached, minus the sandbox's own listener.
         #expect(p.environment.network == .allow([NetworkDestination(host: "10.1.2.3", port: 443), NetworkDestination(host: "127.0.0.1", port: 6443)]))
