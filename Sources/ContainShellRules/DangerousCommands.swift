@@ -69,7 +69,19 @@ enum DangerousCommands {
         "tig", "perldoc", "pydoc", "pydoc3", "ri", "ranger", "nnn", "vifm", "htop", "top", "iftop", "journalctl", "systemctl", "busctl", "crash",
     ]
 
-    static let versionOnlyArguments: Set<String> = ["--version", "-V", "--help", "-h", "-v", "-version"]
+    /// The one argument an interpreter may be given: it prints and exits. Short spellings differ per family
+    /// (`bash -v` and `ruby -v` go on to read a program from stdin), so they are listed per family.
+    static let versionOnlyArguments: Set<String> = ["--version", "--help"]
+    static let versionOnlyShort: [String: Set<String>] = [
+        "python": ["-V"], "pypy": ["-V"], "node": ["-v"], "nodejs": ["-v"], "perl": ["-v"], "java": ["-version"],
+    ]
+
+    static func isVersionQuery(_ name: String, _ args: [String]) -> Bool {
+        guard args.count == 1, let a = args.first else { return false }
+        if versionOnlyArguments.contains(a) { return true }
+        let base = String(name.prefix { $0.isLetter })
+        return versionOnlyShort[base]?.contains(a) ?? false
+    }
 
     /// Options that run programs or write files, per command family.
     static let options: [String: [(String, String)]] = [
@@ -249,7 +261,7 @@ enum DangerousCommands {
             return DenialReason("\"\(name)\" has a shell escape or runs commands")
         }
         if isInterpreter(fam) {
-            if !args.isEmpty, args.allSatisfy({ versionOnlyArguments.contains($0) }), args.count == 1 { return nil }
+            if isVersionQuery(fam, args) { return nil }
             let how = args.first.map { $0.hasPrefix("-") ? "option \($0)" : "script \($0)" } ?? "code on stdin"
             return DenialReason("\"\(name)\" runs code it is given (\(how)); only --version is allowed")
         }

@@ -314,6 +314,9 @@ func environmentInjectionIsRefusedEvenWhenAssignmentsAreAllowed(_ s: String) {
     (["python3", "-c", "import os"], "\"python3\" runs code"),
     (["python3", "-m", "http.server"], "\"python3\" runs code"),
     (["python3", "--version", "-c", "x"], "runs code"),
+    (["bash", "-v"], "runs code"),  // verbose, then reads the program from stdin
+    (["bash", "-h"], "runs code"),
+    (["python3", "-v"], "runs code"),
     (["less", "x"], "shell escape"),
     (["rsync", "-e", "sh -c id", "a", "b"], "rsync option -e"),
     (["rsync", "-avze", "id", "a", "b"], "rsync option -e"),

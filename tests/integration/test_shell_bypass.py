@@ -344,3 +344,33 @@ def test_environment_wall_alone_stops_reads_writes_and_network(scene, venv, cont
         assert "mount" in err, err[-2000:]
     finally:
         listener.close()
+
+
+def test_planted_git_config_is_bounded_by_the_environment_wall(scene, venv, contain, tmp_path_factory):
+    """`git diff` is allowed, and a repository configuration planted in the workspace makes it run a command
+    (diff.external). The transport wall cannot see configuration (see docs/shell-commands.md, Limits); the
+    command then runs inside the environment wall: it cannot read the secret outside the workspace nor write
+    outside it."""
+    outside_canary = scene.outw / "pwned-extdiff"
+    with open(scene.ws / ".git" / "config", "a") as f:
+        f.write('[diff]\n\texternal = "cat %s; touch %s; true"\n' % (scene.out / "secret.txt", outside_canary))
+    (scene.ws / "README.txt").write_text("changed\n")
+    argv = ["git", "diff"]
+
+    d = start(SETPRIV + shell_server(venv), scene)
+    try:
+        bare = d.call("shell_execute", {"command": argv, "directory": str(scene.ws)})
+    finally:
+        d.close()
+    assert outside_canary.exists() and scene.token in result_text(bare), "bare: diff.external did not run (fix the test)"
+    outside_canary.unlink()
+
+    profile = shell_profile_with_server(tmp_path_factory)
+    d = start(contained(contain, profile, scene, shell_server(venv)), scene)
+    try:
+        resp = d.call("shell_execute", {"command": argv, "directory": str(scene.ws)})
+    finally:
+        d.close()
+    assert not is_blocked(resp), result_text(resp)
+    assert scene.token not in json.dumps(resp), result_text(resp)
+    assert not outside_canary.exists()
