@@ -183,3 +183,16 @@ def test_report_names_the_bad_line(contain, tmp_path):
         f"{f}:2: error: not a JSON object (an audit log has one JSON object per line)",
         f"{f}:3: error: field 'wall' must be \"environment\" or \"transport\"",
     ]
+
+
+def test_check_print_shows_the_merged_profile_which_checks_again(contain, tmp_path):
+    child = tmp_path / "child.yaml"
+    child.write_text("version: 1\nextends: base\nenvironment:\n  filesystem:\n    read: [/opt/tools]\n")
+    r = run([contain, "check", "--quiet", "--print", str(child)])
+    assert r.returncode == 0, r.stderr.decode()
+    printed = r.stdout.decode()
+    assert "/opt/tools" in printed and "/etc/shadow" in printed  # the child's addition and base's denies
+    again = tmp_path / "printed.yaml"
+    again.write_text(printed)
+    r2 = run([contain, "check", str(again)])
+    assert r2.returncode == 0, r2.stderr.decode()

@@ -2,6 +2,7 @@
 // Problems go to stderr as FILE:LINE:COL: error: message (what editors and CI annotate); `FILE: ok` to stdout.
 
 import ArgumentParser
+import ContainLearn
 import ContainProfile
 
 struct CheckCommand: ParsableCommand {
@@ -19,6 +20,7 @@ struct CheckCommand: ParsableCommand {
               contain check --workspace ~/proj my.yaml
               contain check --env KUBECONFIG=~/.kube/config --env KUBE_API_SERVER=10.0.0.1:6443 kubectl
               contain check --groups                 # the syscall groups and their members
+              contain check --print my.yaml          # the profile after extends and variables
             """)
 
     @Argument(help: "Profile files or shipped profile names.")
@@ -33,6 +35,9 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .long, help: "List the syscall groups (name, number of calls on this architecture, members).")
     var groups = false
 
+    @Flag(name: .long, help: "Print each valid profile as contain understands it (YAML): extends merged, defaults left out.")
+    var print = false
+
     @Flag(name: .long, help: "Print nothing for valid profiles; only problems.")
     var quiet = false
 
@@ -46,7 +51,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        if groups { print(Self.groupsText(), terminator: "") }
+        if groups { Swift.print(Self.groupsText(), terminator: "") }
         var variables = ProfileVariables.current(workspace: workspace)
         for e in env {
             guard let eq = e.firstIndex(of: "=") else { continue }
@@ -59,9 +64,17 @@ struct CheckCommand: ParsableCommand {
             for d in diags { FileHandleStderr.write(d.description + "\n") }
             if diags.contains(where: { $0.severity == .error }) {
                 failed = true
-            } else if !quiet {
-                let warnings = diags.count
-                print(warnings == 0 ? "\(p): ok" : "\(p): ok (\(warnings) warning\(warnings == 1 ? "" : "s"))")
+            } else {
+                if !quiet {
+                    let warnings = diags.count
+                    Swift.print(warnings == 0 ? "\(p): ok" : "\(p): ok (\(warnings) warning\(warnings == 1 ? "" : "s"))")
+                }
+                if print, let profile = try? loader.load(p) {
+                    let renderer = ProfileRenderer(workspace: variables.workspace, home: variables.home)
+                    var notes = ProfileAnnotations()
+                    notes.header = ["\(p) as loaded" + (profile.sources.count > 1 ? ", merged from: " + profile.sources.joined(separator: " <- ") : "")]
+                    Swift.print(renderer.render(profile, notes))
+                }
             }
         }
         if failed { throw ExitCode(1) }
