@@ -115,6 +115,9 @@ final class CPlanStorage {
         case .seccomp: return CONTAIN_OP_SECCOMP
         case .exec: return CONTAIN_OP_EXEC
         case .checkParent: return CONTAIN_OP_CHECK_PARENT
+        case .writeFile: return CONTAIN_OP_WRITE_FILE
+        case .openTree: return CONTAIN_OP_OPEN_TREE
+        case .moveMount: return CONTAIN_OP_MOVE_MOUNT
         }
     }
 }

@@ -27,10 +27,13 @@ public struct LaunchRequest: Sendable {
     public var stdio: StdioWiring
     /// Install a seccomp filter (the program bytes are handed to the launcher separately).
     public var seccomp: Bool
+    /// Files generated for the view (e.g. /etc/hosts and /etc/resolv.conf of a brokered network):
+    /// path inside the sandbox -> content, bound read-only.
+    public var generatedFiles: [(path: String, content: String)]
     public init(profile: Profile, command: [String], workspace: String, extraEnv: [String] = [],
-                stdio: StdioWiring = .inherit, seccomp: Bool) {
+                stdio: StdioWiring = .inherit, seccomp: Bool, generatedFiles: [(path: String, content: String)] = []) {
         self.profile = profile; self.command = command; self.workspace = workspace
-        self.extraEnv = extraEnv; self.stdio = stdio; self.seccomp = seccomp
+        self.extraEnv = extraEnv; self.stdio = stdio; self.seccomp = seccomp; self.generatedFiles = generatedFiles
     }
 }
 
@@ -126,13 +129,14 @@ public enum PlanBuilder {
         let view: ViewPlan
         do {
             view = try ViewBuilder(filesystem: .init(privateTmp: fs.privateTmp, minimalDev: fs.dev == .minimal, proc: fs.proc),
-                                   entries: entries, deny: fs.deny).build()
+                                   entries: entries, deny: fs.deny, generated: req.generatedFiles).build()
         } catch { throw .view(error) }
         for n in view.notes { audit.note(n) }
 
         var steps: [PlanStep] = []
         steps.append(PlanStep(.pdeathsig, "set parent-death signal", arg: UInt64(SIGKILL)))
         steps.append(PlanStep(.waitParent, "wait for the uid/gid maps"))
+        steps += view.prelude
         steps.append(PlanStep(.setresgid, "become gid 0 in the user namespace", arg: 0))
         if !ids.denySetgroups { steps.append(PlanStep(.setgroupsEmpty, "drop supplementary groups")) }
         steps.append(PlanStep(.setresuid, "become uid 0 in the user namespace", arg: 0))

@@ -16,6 +16,13 @@
 //   - deny paths that do not exist, or that are not inside the view, need no mask;
 //   - runtime paths that vanish between discovery and launch are optional steps (ENOENT skips them).
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CContainChild
+
 public enum Access: Int, Sendable, Comparable {
     case read = 0, execute = 1, write = 2
     public static func < (a: Access, b: Access) -> Bool { a.rawValue < b.rawValue }
@@ -34,6 +41,9 @@ public struct ViewError: Error, Sendable, CustomStringConvertible {
 }
 
 struct ViewPlan {
+    /// Steps that run before the child gives up the launching user's kernel uid: making mounts private
+    /// and cloning every bind source (open_tree), so root runs can bind what only root can traverse to.
+    var prelude: [PlanStep] = []
     var steps: [PlanStep] = []
     /// (path inside the view, Landlock rights) for the rules.
     var landlockRules: [(String, UInt64)] = []
@@ -44,6 +54,8 @@ struct ViewBuilder {
     var filesystem: FilesystemOptions
     var entries: [ViewEntry]
     var deny: [String]
+    /// Files the supervisor generates (path inside the view -> content), bound read-only over that path.
+    var generated: [(path: String, content: String)] = []
 
     struct FilesystemOptions {
         var privateTmp: Bool
@@ -62,8 +74,10 @@ struct ViewBuilder {
         var plan = ViewPlan()
         let binds = try resolveEntries(&plan.notes)
         var s: [PlanStep] = []
-
-        s.append(PlanStep(.mount, "make mounts private", path: "/", mountFlags: MountFlag.rec | MountFlag.private))
+        guard binds.count <= Int(CONTAIN_MAX_TREES) else {
+            throw ViewError(description: "filesystem: \(binds.count) paths to bind; at most \(CONTAIN_MAX_TREES) are supported: list parent directories instead")
+        }
+        plan.prelude.append(PlanStep(.mount, "make mounts private", path: "/", mountFlags: MountFlag.rec | MountFlag.private))
         s.append(PlanStep(.mount, "mount staging tmpfs", path: Self.staging, src: "tmpfs", fstype: "tmpfs",
                           data: "mode=0755", mountFlags: MountFlag.nosuid | MountFlag.nodev))
         s.append(PlanStep(.mkdirP, "create staging directories", path: Self.staging + Self.newRoot, arg: 0o755))
@@ -122,12 +136,12 @@ struct ViewBuilder {
                 s.append(PlanStep(.symlink, "symlink \(e.path)", path: dest, src: target, optional: e.runtime))
                 continue
             }
-            let src = Self.oldRoot + b.source
             let what = "bind \(e.path)"
+            let slot = UInt64(plan.prelude.count - 1)
+            plan.prelude.append(PlanStep(.openTree, what, src: b.source, arg: slot, optional: e.runtime, fix: Self.bindFix(e.path)))
             s.append(PlanStep(b.isDirectory ? .mkdirP : .mkfileP, what, path: dest, arg: 0o755, optional: e.runtime,
                               fix: "a read-only parent in the view has no \(e.path); list the parent directory instead"))
-            s.append(PlanStep(.mount, what, path: dest, src: src, mountFlags: MountFlag.bind | MountFlag.rec,
-                              optional: e.runtime, fix: Self.bindFix(e.path)))
+            s.append(PlanStep(.moveMount, what, path: dest, arg: slot, optional: e.runtime, fix: Self.bindFix(e.path)))
             var attr = MountAttr.nosuid | MountAttr.nodev
             if e.access != .write { attr |= MountAttr.rdonly }
             if e.access == .read { attr |= MountAttr.noexec }
@@ -135,6 +149,17 @@ struct ViewBuilder {
             let rights: UInt64 = e.access == .write ? LandlockRights.readWrite
                 : e.access == .execute ? LandlockRights.readExecute : LandlockRights.read
             plan.landlockRules.append((e.path, rights))
+        }
+
+        for (i, g) in generated.enumerated() {
+            let staged = "/.contain-generated-\(i)"
+            let dest = n + SandboxPath.normalize(g.path)
+            s.append(PlanStep(.writeFile, "write \(g.path)", path: staged, data: g.content, arg: 0o444))
+            s.append(PlanStep(.mkfileP, "bind \(g.path)", path: dest))
+            s.append(PlanStep(.mount, "bind \(g.path)", path: dest, src: staged, mountFlags: MountFlag.bind))
+            s.append(PlanStep(.mountSetattr, "bind \(g.path)", path: dest,
+                              arg: MountAttr.rdonly | MountAttr.nosuid | MountAttr.nodev | MountAttr.noexec))
+            plan.landlockRules.append((SandboxPath.normalize(g.path), LandlockRights.readFile))
         }
 
         for m in masks(binds) {
@@ -161,7 +186,7 @@ struct ViewBuilder {
     }
 
     static func bindFix(_ path: String) -> String {
-        "check that \(path) exists and that the sandbox's host uid can reach it (when contain runs as root, uid 0 inside maps to the workspace owner or environment.root_maps_to, not to root)"
+        "check that \(path) exists and that the user running contain can reach it"
     }
 
     struct Bind {
@@ -235,6 +260,12 @@ struct ViewBuilder {
                 continue
             }
             guard let st = Sys.stat(p), let real = Sys.realpath(p) else {
+                let err = errno
+                if err != ENOENT && err != ENOTDIR && !e.runtime {
+                    // Not missing but unreachable (EACCES...): let the bind step fail with the real reason.
+                    binds.append(Bind(entry: e, source: p, isDirectory: true, symlinkTarget: nil))
+                    continue
+                }
                 if e.runtime { continue }
                 if e.access == .write {
                     throw ViewError(description: "filesystem.write: \(p) does not exist; create it or remove it from the profile")

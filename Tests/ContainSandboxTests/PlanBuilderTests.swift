@@ -80,8 +80,7 @@ final class Scratch {
     }
 
     func bindTargets(_ p: ViewPlan) -> [String] {
-        p.steps.filter { $0.op == .mount && $0.mountFlags & MountFlag.bind != 0 && $0.src?.hasPrefix("/oldroot/dev/") == false }
-            .compactMap { $0.path.map { String($0.dropFirst(ViewBuilder.newRoot.count)) } }
+        p.steps.filter { $0.op == .moveMount }.compactMap { $0.path.map { String($0.dropFirst(ViewBuilder.newRoot.count)) } }
     }
 
     @Test func bindsGoShallowFirstAfterTheSandboxOwnMounts() throws {
@@ -90,6 +89,8 @@ final class Scratch {
         let p = try build([ViewEntry(path: s.path("a/b/c"), access: .write, runtime: false),
                            ViewEntry(path: s.path("a"), access: .read, runtime: false)])
         #expect(bindTargets(p) == [s.path("a"), s.path("a/b/c")])
+        // Every source is cloned in the prelude (before the uid switch), in the same order.
+        #expect(p.prelude.filter { $0.op == .openTree }.compactMap(\.src) == [s.path("a"), s.path("a/b/c")])
         let names = p.steps.map(\.name)
         let tmp = try #require(names.firstIndex(of: "mount private /tmp"))
         let firstBind = try #require(names.firstIndex(of: "bind \(s.path("a"))"))
@@ -139,7 +140,7 @@ final class Scratch {
         #expect(masks.contains { $0.path == ViewBuilder.newRoot + s.path("etc/shadow") && $0.src == ViewBuilder.emptyFile })
         #expect(masks.contains { $0.path == ViewBuilder.newRoot + s.path("etc/ssh") && $0.fstype == "tmpfs" })
         // Masks come after every bind, so nothing re-exposes them.
-        let lastBind = try #require(p.steps.lastIndex { $0.name.hasPrefix("bind ") })
+        let lastBind = try #require(p.steps.lastIndex { $0.op == .moveMount })
         let firstMask = try #require(p.steps.firstIndex { $0.name.hasPrefix("mask ") })
         #expect(lastBind < firstMask)
     }

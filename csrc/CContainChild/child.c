@@ -81,7 +81,22 @@ struct contain_mount_attr {
     uint64_t userns_fd;
 };
 
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+
 static const struct contain_plan *g_plan;
+// Detached mount trees between OPEN_TREE and MOVE_MOUNT; static storage, since nothing may be allocated.
+static int g_trees[CONTAIN_MAX_TREES];
 static int g_ruleset_fd = -1;
 static volatile sig_atomic_t g_server_pid;
 // A signal the supervisor forwarded before the server existed; delivered to it once it does.
@@ -308,6 +323,43 @@ static int run_step(size_t i, const struct contain_step *s) {
         }
         return 0;
     }
+    case CONTAIN_OP_WRITE_FILE: {
+        int fd = open(s->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, (mode_t)s->arg);
+        if (fd < 0) return errno;
+        const char *d = s->data ? s->data : "";
+        size_t len = cstrlen(d);
+        while (len > 0) {
+            ssize_t n = write(fd, d, len);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                int err = errno;
+                close(fd);
+                return err;
+            }
+            d += n;
+            len -= (size_t)n;
+        }
+        close(fd);
+        return 0;
+    }
+    case CONTAIN_OP_OPEN_TREE: {
+        if (s->arg >= CONTAIN_MAX_TREES) return EINVAL;
+        g_trees[s->arg] = -1;
+        long fd = syscall(SYS_open_tree, AT_FDCWD, s->src, (unsigned)(OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE));
+        if (fd < 0) return errno;
+        g_trees[s->arg] = (int)fd;
+        return 0;
+    }
+    case CONTAIN_OP_MOVE_MOUNT: {
+        if (s->arg >= CONTAIN_MAX_TREES) return EINVAL;
+        int fd = g_trees[s->arg];
+        if (fd < 0) return ENOENT; // the source was optional and missing
+        long r = syscall(SYS_move_mount, fd, "", AT_FDCWD, s->path, (unsigned)MOVE_MOUNT_F_EMPTY_PATH);
+        int err = r == 0 ? 0 : errno;
+        close(fd);
+        g_trees[s->arg] = -1;
+        return err;
+    }
     case CONTAIN_OP_CHECK_PARENT: {
         struct pollfd pfd = { g_plan->sync_fd, POLLIN, 0 };
         for (;;) {
@@ -404,6 +456,7 @@ static int run_step(size_t i, const struct contain_step *s) {
 
 static _Noreturn void run_plan(const struct contain_plan *plan) {
     g_plan = plan;
+    for (int k = 0; k < CONTAIN_MAX_TREES; k++) g_trees[k] = -1;
     install_forwarding();
     for (int k = 0; k < 4; k++) {
         if (plan->close_fds[k] >= 0) close(plan->close_fds[k]);

@@ -165,23 +165,44 @@ def test_missing_command_is_a_clean_error(contain, unpriv_contain, wall, mode):
     assert r.returncode == 126, r.stderr.decode()
 
 
-def test_failed_setup_step_is_named_with_a_fix(contain, wall):
-    """Root runs map uid 0 inside to the workspace owner; a read path only root can reach cannot be bound,
-    and the error names the step."""
+def test_failed_setup_step_is_named_with_a_fix(unpriv_contain, wall):
+    """A read path the user running contain cannot reach cannot be bound; the error names the step."""
     hidden = world_dir("contain-hidden-")
     inner = hidden / "inner"
     inner.mkdir()
     os.chmod(hidden, 0o700)
     prof = wall["root"] / "p.yaml"
     prof.write_text(f"version: 1\nextends: base\nenvironment:\n  filesystem:\n    read: [\"{inner}\"]\n")
+    os.chmod(prof, 0o644)
     try:
-        r = run_contain([contain, "run", "--profile", str(prof), "--workspace", str(wall["ws"]), "--", "/bin/true"],
-                        cwd=wall["ws"])
+        r = run_contain([*SETPRIV, unpriv_contain, "run", "--profile", str(prof), "--workspace", str(wall["ws"]),
+                         "--", "/bin/true"], cwd=wall["ws"])
     finally:
         shutil.rmtree(hidden, ignore_errors=True)
     assert r.returncode == 125
     err = r.stderr.decode()
-    assert f'setup step "bind {inner}" failed: EACCES' in err, err
+    assert f'contain: setup step "bind {inner}" failed: EACCES' in err, err
+    assert "can reach it" in err
+
+
+def test_root_run_binds_a_workspace_whose_parents_only_root_can_enter(contain, wall):
+    """uid 0 inside is an unprivileged host uid, yet the workspace below a 0700 root directory is bound
+    (cloned before the uid switch); the root-only parent itself stays out of the view."""
+    hidden = world_dir("contain-rootonly-")
+    ws = hidden / "ws"
+    ws.mkdir()
+    os.chown(ws, UNPRIV_UID, UNPRIV_UID)
+    (hidden / "sibling-secret").write_text("root only\n")
+    os.chmod(hidden, 0o700)
+    try:
+        r = run_contain([contain, "run", "--profile", "base", "--workspace", str(ws), "--", "/bin/sh", "-c",
+                         f"echo ok > out.txt && cat out.txt && cat {hidden}/sibling-secret"], cwd="/")
+    finally:
+        out_owner = (ws / "out.txt").stat().st_uid if (ws / "out.txt").exists() else None
+        shutil.rmtree(hidden, ignore_errors=True)
+    assert r.stdout == b"ok\n", r.stderr.decode()
+    assert r.returncode != 0 and b"root only" not in r.stdout
+    assert out_owner == UNPRIV_UID
 
 
 @pytest.mark.parametrize("mode", MODES)

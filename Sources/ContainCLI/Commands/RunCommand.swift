@@ -92,9 +92,19 @@ struct RunSession {
         let log = AuditLog(fd: auditFD, level: profile.audit.level == .all ? .all : .denials)
         defer { log.close() }
 
+        // network: { allow: [...] }: the supervisor resolves the names now, brokers every connect, and the
+        // sandbox's /etc/hosts lists exactly those names.
+        var allowlist: NetworkAllowlist?
+        var generated: [(path: String, content: String)] = []
         let program: SeccompProgram
         do {
-            program = try SeccompCompiler.compile(profile.environment.syscalls, mode: .enforce)
+            if case .allow(let destinations) = profile.environment.network {
+                let a = try NetworkAllowlist.resolve(destinations)
+                allowlist = a
+                generated = [("/etc/hosts", a.hostsFileText), ("/etc/resolv.conf", a.resolvConfText)]
+            }
+            program = try SeccompCompiler.compile(profile.environment.syscalls, mode: .enforce,
+                                                  network: profile.environment.network)
         } catch {
             return fail("\(error)")
         }
@@ -113,7 +123,7 @@ struct RunSession {
         }
 
         let request = LaunchRequest(profile: profile, command: options.command, workspace: workspace,
-                                    extraEnv: options.env, stdio: wiring, seccomp: true)
+                                    extraEnv: options.env, stdio: wiring, seccomp: true, generatedFiles: generated)
         let plan: SandboxPlan
         do {
             plan = try PlanBuilder.build(request, audit: log)
@@ -131,7 +141,8 @@ struct RunSession {
         let sandbox: RunningSandbox
         do {
             sandbox = try Launcher.launch(plan, seccomp: handoff) { fd, _ in
-                let l = NotifyListener(fd: fd, policy: profile.environment.syscalls, mode: .enforce, audit: log, inFlight: inFlight)
+                let l = NotifyListener(fd: fd, policy: profile.environment.syscalls, mode: .enforce, audit: log,
+                                       inFlight: inFlight, network: allowlist)
                 l.start()
                 listener = l
             }

@@ -89,7 +89,19 @@ enum contain_op {
     /// The parent is still there: poll(sync_fd) shows no hang-up (the parent keeps its end open until the
     /// launch is over). Runs right after re-arming PDEATHSIG, which a change of credentials clears.
     CONTAIN_OP_CHECK_PARENT,
+    /// Create `path` (mode arg) and write the NUL-terminated `data` into it: files the supervisor
+    /// generates for the view (/etc/hosts of a brokered network), bound over their place afterwards.
+    CONTAIN_OP_WRITE_FILE,
+    /// open_tree(src, OPEN_TREE_CLONE|AT_RECURSIVE) into slot `arg`: bind sources are cloned while the
+    /// child still has the launching user's kernel uid (before setresuid), so a root run can bind paths
+    /// whose parents only root may traverse, without giving the sandbox uid any access to those parents.
+    CONTAIN_OP_OPEN_TREE,
+    /// move_mount(slot `arg`, path): attach a tree cloned by CONTAIN_OP_OPEN_TREE; closes the slot.
+    CONTAIN_OP_MOVE_MOUNT,
 };
+
+/// How many trees CONTAIN_OP_OPEN_TREE can hold (the parent refuses plans with more binds).
+#define CONTAIN_MAX_TREES 1024
 
 /// A step whose `path` (or `src`) does not exist is skipped instead of failing (ENOENT/ENOTDIR only).
 #define CONTAIN_STEP_OPTIONAL 1u
