@@ -150,6 +150,32 @@ let EPERM: Int32 = 1, ENOENT: Int32 = 2, EBADF: Int32 = 9, EINVAL: Int32 = 22, E
         #expect(o.errnos[1] == 0)
     }
 
+    @Test func rangeComparisonsUseAll64Bits() throws {
+        var p = SyscallPolicy.allowing(common)
+        p.rules = [SyscallRule(id: "big", syscall: "getpriority", action: .errno(EACCES),
+                               args: [ArgCondition(index: 1, op: .gt, value: 0x1_0000_0000)]),
+                   SyscallRule(id: "small", syscall: "getpriority", action: .errno(ENOENT),
+                               args: [ArgCondition(index: 1, op: .lt, value: 3)])]
+        let o = try SeccompProbe.run(p, [
+            ProbeCall(NR.getpriority, 0, 0x2_0000_0000),   // > : refused
+            ProbeCall(NR.getpriority, 0, 0x1_0000_0001),   // > by one in the low word: refused
+            ProbeCall(NR.getpriority, 0, 0x1_0000_0000),   // equal: reaches the kernel (who truncates to 0: self)
+            ProbeCall(NR.getpriority, 0, 0xffff_ffff),     // high word smaller: reaches the kernel (who -1: ESRCH)
+            ProbeCall(NR.getpriority, 0, 2),               // < 3: refused by the second rule
+            ProbeCall(NR.getpriority, 0, 0),               // < 3 as well
+        ])
+        #expect(o.errnos == [EACCES, EACCES, 0, 3, ENOENT, ENOENT])
+    }
+
+    @Test func killByDefaultStillLetsThreadsStart() throws {
+        var p = SyscallPolicy.allowing(common)
+        p.defaultAction = .kill
+        // clone3 is answered ENOSYS (libc then uses clone) instead of killing every pthread_create.
+        let o = try SeccompProbe.run(p, [ProbeCall(NR.clone3, 0, 0), ProbeCall(NR.getppid)])
+        #expect(o.errnos.first == ENOSYS)
+        #expect(o.signal == SIGSYS && o.completed == 1)
+    }
+
     @Test func denylistModeStillAppliesTheHardening() throws {
         var p = SyscallPolicy()
         p.defaultAction = .allow
@@ -191,6 +217,20 @@ let EPERM: Int32 = 1, ENOENT: Int32 = 2, EBADF: Int32 = 9, EINVAL: Int32 = 22, E
             for x in samples {
                 let inNeg = neg.filter { $0.holds(x) }.count
                 #expect(inNeg == (c.holds(x) ? 0 : 1), "mask \(m) value \(v) x \(x)")
+            }
+        }
+    }
+
+    @Test func rangesBecomeExactBlocks() {
+        let cases: [ClosedRange<UInt64>] = [3...0x1_0000_0000, 0...0, 5...5, 0...41, 1...(UInt64.max - 1), 0x8000...0xffff]
+        for r in cases {
+            let blocks = ArgComparison.rangeBlocks(r)
+            #expect(blocks.count <= 128)
+            var samples: [UInt64] = [0, 1, 2, 3, 4, 5, 6, 41, 42, 0x7fff, 0x8000, 0xffff, 0x1_0000, 0xffff_ffff,
+                                     0x1_0000_0000, 0x1_0000_0001, .max - 1, .max]
+            samples += [r.lowerBound, r.upperBound, r.lowerBound &- 1, r.upperBound &+ 1]
+            for x in samples {
+                #expect(blocks.filter { $0.holds(x) }.count == (r.contains(x) ? 1 : 0), "range \(r) x \(x)")
             }
         }
     }

@@ -149,10 +149,10 @@ struct SeccompPlan: Sendable {
                 guard (0...5).contains(c.index) else { throw .badArgumentIndex(rule: rule.id, index: c.index) }
                 pairs.append((c.index, ArgComparison(c)))
             }
-            let term = try ConditionTerm(pairs)
-            if term.isNever { continue }
+            let terms = try ConditionTerm.conjunction(pairs)
+            if terms.isEmpty { continue } // never true
             entries[rule.syscall] = entry(rule.syscall)
-            let item = PlanItem(region: ConditionRegion(terms: [term]), decision: decision)
+            let item = PlanItem(region: ConditionRegion(terms: terms).simplified(), decision: decision)
             if decision.verdict == .allow { allowing[rule.syscall, default: []].append(item) }
             else { refusing[rule.syscall, default: []].append(item) }
         }
@@ -240,7 +240,8 @@ struct SeccompPlan: Sendable {
             // clone3 passes its flags in memory the filter cannot read: answer ENOSYS so libc falls back to
             // clone(2), whose flags the filter sees.
             if entries["clone3"] == nil { entries["clone3"] = PlanEntry(name: "clone3", items: [], base: defaultDecision) }
-            if var e = entries["clone3"], e.base.verdict != .kill {
+            // A profile that kills by default must not kill every pthread_create: only an explicit kill rule does.
+            if var e = entries["clone3"], e.base.verdict != .kill || e.base.rule == BuiltinRule.defaultAction {
                 e.items = []
                 e.base = PlanDecision(verdict: .silentErrno(enosys), rule: BuiltinRule.clone3)
                 entries["clone3"] = e

@@ -64,9 +64,75 @@ struct ArgComparison: Hashable, Sendable {
         }
     }
 
+    /// The values satisfying self as one inclusive interval, when they are one (ranges and full-width eq).
+    var interval: ClosedRange<UInt64>? {
+        switch op {
+        case .maskedEq(let m): return m == .max ? value...value : nil
+        case .ne: return nil
+        case .lt: return value == 0 ? nil : 0...(value - 1)
+        case .le: return 0...value
+        case .gt: return value == .max ? nil : (value + 1)...UInt64.max
+        case .ge: return value...UInt64.max
+        }
+    }
+
+    /// Disjoint masked-equality blocks covering exactly the values satisfying self.
+    func blocks() -> [ArgComparison] {
+        switch op {
+        case .maskedEq: return [self]
+        case .ne: return ArgComparison(op: .maskedEq(mask: .max), value: value).complementBlocks()
+        default:
+            guard let r = interval else { return [] }
+            return Self.rangeBlocks(r)
+        }
+    }
+
+    /// ¬(x & m == v) as masked blocks (the negation walk, without the `ne` shortcut).
+    func complementBlocks() -> [ArgComparison] {
+        guard case .maskedEq(let m) = op else { return [] }
+        var out: [ArgComparison] = []
+        var above: UInt64 = 0
+        var bit: UInt64 = 1 << 63
+        while bit != 0 {
+            if m & bit != 0 {
+                out.append(ArgComparison(op: .maskedEq(mask: above | bit), value: (value & above) | (~value & bit)))
+                above |= bit
+            }
+            bit >>= 1
+        }
+        return out
+    }
+
+    /// An interval as aligned power-of-two blocks (at most 128), like a CIDR decomposition.
+    static func rangeBlocks(_ r: ClosedRange<UInt64>) -> [ArgComparison] {
+        if r.lowerBound == 0 && r.upperBound == .max { return [.masked(0, 0)] }
+        var out: [ArgComparison] = []
+        var lo = r.lowerBound
+        let hi = r.upperBound
+        while true {
+            // The largest block aligned at lo that ends at or before hi: 2^k values.
+            var k = lo == 0 ? 64 : lo.trailingZeroBitCount
+            while k > 0 && (k == 64 || (UInt64(1) << UInt64(k)) - 1 > hi - lo) { k -= 1 }
+            let span: UInt64 = (UInt64(1) << UInt64(k)) - 1
+            out.append(.masked(~span, lo))
+            let last = lo + span
+            if last >= hi { return out }
+            lo = last + 1
+        }
+    }
+
+    /// The single comparison holding exactly on `r`, if there is one.
+    static func exactly(_ r: ClosedRange<UInt64>) -> ArgComparison? {
+        if r.lowerBound == r.upperBound { return .eq(r.lowerBound) }
+        if r.lowerBound == 0 { return ArgComparison(op: .le, value: r.upperBound) }
+        if r.upperBound == .max { return ArgComparison(op: .ge, value: r.lowerBound) }
+        return nil
+    }
+
     /// Every x satisfying self satisfies `other`.
     func implies(_ other: ArgComparison) -> Bool {
         if self == other { return true }
+        if let a = interval, let b = other.interval { return b.contains(a.lowerBound) && b.contains(a.upperBound) }
         switch (op, other.op) {
         case (.maskedEq(let m1), .maskedEq(let m2)):
             return m2 & ~m1 == 0 && value & m2 == other.value
@@ -87,16 +153,26 @@ struct ConditionTerm: Hashable, Sendable {
     static let always = ConditionTerm()
 
     init() {}
+    /// One conjunction of comparisons on distinct arguments (the built-in rules' shape).
     init(_ pairs: [(Int, ArgComparison)]) throws(SeccompError) {
-        var t = ConditionTerm()
-        for (i, c) in pairs {
-            guard let next = try t.and(ConditionTerm(single: i, c)) else {
-                self = ConditionTerm.never
-                return
-            }
-            t = next
+        let terms = try ConditionTerm.conjunction(pairs)
+        switch terms.count {
+        case 0: self = ConditionTerm.never
+        case 1: self = terms[0]
+        default: throw .unsupportedCondition("\(pairs.map { "arg\($0.0) \($0.1)" }.joined(separator: " && ")) is not one libseccomp rule")
         }
-        self = t
+    }
+
+    /// Comparisons ANDed, as a disjunction of libseccomp-shaped terms (several comparisons on one argument
+    /// become disjoint masked blocks). Empty: never true.
+    static func conjunction(_ pairs: [(Int, ArgComparison)]) throws(SeccompError) -> [ConditionTerm] {
+        var terms = [ConditionTerm()]
+        for (i, c) in pairs {
+            var next: [ConditionTerm] = []
+            for t in terms { next += try t.and(ConditionTerm(single: i, c)) }
+            terms = next
+        }
+        return terms
     }
 
     private init(single i: Int, _ c: ArgComparison) { comparisons = [i: c] }
@@ -116,38 +192,52 @@ struct ConditionTerm: Hashable, Sendable {
         return true
     }
 
-    /// self ∧ other; nil when contradictory. Throws when both compare one argument in a way a single
-    /// libseccomp comparison cannot express (the profile must then be simplified; never silently widened).
-    func and(_ other: ConditionTerm) throws(SeccompError) -> ConditionTerm? {
-        var out = self
+    /// self ∧ other, as disjoint terms (empty when contradictory). Two comparisons on one argument that no
+    /// single comparison expresses are split into masked blocks (never widened).
+    func and(_ other: ConditionTerm) throws(SeccompError) -> [ConditionTerm] {
+        var out = [self]
         for (i, c) in other.comparisons {
-            guard let mine = out.comparisons[i] else { out.comparisons[i] = c; continue }
-            guard let merged = try Self.merge(mine, c, index: i) else { return nil }
-            out.comparisons[i] = merged
+            var next: [ConditionTerm] = []
+            for t in out {
+                guard let mine = t.comparisons[i] else {
+                    var n = t; n.comparisons[i] = c; next.append(n); continue
+                }
+                for m in Self.merge(mine, c) {
+                    var n = t; n.comparisons[i] = m
+                    if !n.isNever { next.append(n) }
+                }
+            }
+            out = next
+            if out.count > ConditionRegion.termLimit { throw .tooComplex(syscall: "argument \(i)", terms: out.count) }
         }
-        return out.isNever ? nil : out
+        return out.filter { !$0.isNever }
     }
 
-    private static func merge(_ a: ArgComparison, _ b: ArgComparison, index: Int) throws(SeccompError) -> ArgComparison? {
-        if a.implies(b) { return a }
-        if b.implies(a) { return b }
+    /// a ∧ b on one argument: one comparison when possible, else disjoint masked blocks; [] when contradictory.
+    static func merge(_ a: ArgComparison, _ b: ArgComparison) -> [ArgComparison] {
+        if a.implies(b) { return [a] }
+        if b.implies(a) { return [b] }
         switch (a.op, b.op) {
         case (.maskedEq(let m1), .maskedEq(let m2)):
             let overlap = m1 & m2
-            if a.value & overlap != b.value & overlap { return nil }
-            return ArgComparison(op: .maskedEq(mask: m1 | m2), value: a.value | b.value)
+            if a.value & overlap != b.value & overlap { return [] }
+            return [ArgComparison(op: .maskedEq(mask: m1 | m2), value: a.value | b.value)]
         case (.maskedEq(let m), .ne) where m == .max:
-            return a.value == b.value ? nil : a
+            return a.value == b.value ? [] : [a]
         case (.ne, .maskedEq(let m)) where m == .max:
-            return a.value == b.value ? nil : b
-        case (.lt, .ge), (.le, .gt):
-            if a.value <= b.value { return nil }
-        case (.ge, .lt), (.gt, .le):
-            if b.value <= a.value { return nil }
+            return a.value == b.value ? [] : [b]
         default:
-            break
+            if let ra = a.interval, let rb = b.interval {
+                guard ra.overlaps(rb) else { return [] }
+                let both = max(ra.lowerBound, rb.lowerBound)...min(ra.upperBound, rb.upperBound)
+                if let one = ArgComparison.exactly(both) { return [one] }
+            }
         }
-        throw .unsupportedCondition("argument \(index): \(a) and \(b) cannot be combined into one comparison")
+        var out: [ArgComparison] = []
+        for x in a.blocks() {
+            for y in b.blocks() { out += merge(x, y) }
+        }
+        return out
     }
 
     /// Every vector satisfying self satisfies other.
@@ -190,9 +280,7 @@ struct ConditionRegion: Sendable {
         let neg = term.negated()
         var out: [ConditionTerm] = []
         for t in terms {
-            for n in neg {
-                if let m = try t.and(n) { out.append(m) }
-            }
+            for n in neg { out += try t.and(n) }
             if out.count > Self.termLimit * 4 { throw .tooComplex(syscall: syscall, terms: out.count) }
         }
         let r = ConditionRegion(terms: out).simplified()
@@ -203,7 +291,7 @@ struct ConditionRegion: Sendable {
     /// self ∧ term.
     func intersecting(_ term: ConditionTerm) throws(SeccompError) -> ConditionRegion {
         var out: [ConditionTerm] = []
-        for t in terms { if let m = try t.and(term) { out.append(m) } }
+        for t in terms { out += try t.and(term) }
         return ConditionRegion(terms: out).simplified()
     }
 
