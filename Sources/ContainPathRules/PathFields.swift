@@ -28,13 +28,14 @@ public struct PathFieldSpec: Sendable, Hashable, CustomStringConvertible {
 struct PathFieldValue {
     /// Where it was, for messages: "paths[2]", "source".
     var label: String
-    enum Value { case path(String), notAString(kind: String) }
+    enum Value { case path(String), notAString(kind: String), notAnArray(kind: String) }
     var value: Value
 }
 
 enum PathFieldExtractor {
     /// Every value at `spec` in `arguments`. Absent fields yield nothing (the server applies its default);
-    /// present values that are not strings (null included) are reported so the caller refuses them.
+    /// present values of the wrong shape (null, numbers, objects, an array where one path belongs, a single
+    /// value where an array belongs) are reported so the caller refuses them.
     static func values(of spec: PathFieldSpec, in arguments: JSONValue) -> [PathFieldValue] {
         var out: [PathFieldValue] = []
         visit(spec.segments[...], arguments, label: "", into: &out)
@@ -46,13 +47,8 @@ enum PathFieldExtractor {
         guard let seg = segs.first else {
             if case .string(let s) = node {
                 out.append(PathFieldValue(label: label, value: .path(s)))
-            } else if case .array(let items) = node {
-                // A list where one path was expected: check every element rather than guess which one the
-                // server uses.
-                for (i, item) in items.enumerated() {
-                    visit(segs, item, label: "\(label)[\(i)]", into: &out)
-                }
             } else {
+                // Arrays included: a server that got a list where one path belongs might use any element.
                 out.append(PathFieldValue(label: label, value: .notAString(kind: kind(node))))
             }
             return
@@ -66,13 +62,12 @@ enum PathFieldExtractor {
         // second copy can never go unchecked.
         for (key, value) in members where key.utf8.elementsEqual(seg.name.utf8) {
             if seg.isArray {
-                if case .array(let items) = value {
-                    for (i, item) in items.enumerated() {
-                        visit(segs.dropFirst(), item, label: "\(nextLabel)[\(i)]", into: &out)
-                    }
-                } else {
-                    // A single value where an array was expected: check it as one element.
-                    visit(segs.dropFirst(), value, label: nextLabel, into: &out)
+                guard case .array(let items) = value else {
+                    out.append(PathFieldValue(label: nextLabel, value: .notAnArray(kind: kind(value))))
+                    continue
+                }
+                for (i, item) in items.enumerated() {
+                    visit(segs.dropFirst(), item, label: "\(nextLabel)[\(i)]", into: &out)
                 }
             } else {
                 visit(segs.dropFirst(), value, label: nextLabel, into: &out)

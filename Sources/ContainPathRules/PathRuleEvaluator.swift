@@ -110,6 +110,9 @@ public struct PathRuleEvaluator: ToolCallRule {
                 case .notAString(let kind):
                     f = PathFinding(tool: tool, field: v.label, raw: nil, canonical: nil, access: access,
                                     denial: "\(tool).\(v.label) must be a path string, got \(kind); \(rule.id) refuses it")
+                case .notAnArray(let kind):
+                    f = PathFinding(tool: tool, field: v.label, raw: nil, canonical: nil, access: access,
+                                    denial: "\(tool).\(v.label) must be an array of path strings, got \(kind); \(rule.id) refuses it")
                 }
                 out.append(f)
                 if stopAtFirstDenial && !f.allowed { return out }
