@@ -132,3 +132,16 @@ let yamlishAlphabet: [String] = [
         #expect(loader.check(dir.path).first?.message.contains("directory") == true)
     }
 }
+
+@Suite struct HostileText {
+    @Test func diagnosticsEscapeControlCharactersAndStayShort() {
+        // An attacker's profile tries to paint the terminal and forge a second "ok" line.
+        let d = errors("version: 1\n\"evil\\e[31m\\nprofiles/base.yaml: ok\": 1\nenvironment: { namespaces: [net, \(String(repeating: "k", count: 5000))] }\n")
+        #expect(d.count == 2)
+        for x in d {
+            #expect(!x.description.unicodeScalars.contains { $0.value < 0x20 })
+            #expect(x.message.count < 1100)
+        }
+        #expect(d.first?.message.contains("\\u{1b}[31m\\u{a}profiles/base.yaml: ok") == true)
+    }
+}
