@@ -196,3 +196,17 @@ def test_check_print_shows_the_merged_profile_which_checks_again(contain, tmp_pa
     again.write_text(printed)
     r2 = run([contain, "check", str(again)])
     assert r2.returncode == 0, r2.stderr.decode()
+
+
+def test_report_escapes_what_the_sandboxed_process_named(contain, tmp_path):
+    # A process inside names its executable so that printing it would clear the screen and forge a row.
+    line = json.dumps({"time": "2026-01-01T00:00:00.000Z", "wall": "environment", "event": "syscall",
+                       "verdict": "blocked", "rule": "r", "exe": "/tmp/\x1b[2Jx\n    9  allowed", "syscall": "mount",
+                       "detail": "d"})
+    f = tmp_path / "a.jsonl"
+    f.write_text(line + "\n")
+    r = run([contain, "report", str(f)])
+    assert r.returncode == 0
+    out = r.stdout.decode()
+    assert "\x1b" not in out and "\\u{1b}[2J" in out
+    assert len(out.splitlines()) == 3  # header line, column titles, one row

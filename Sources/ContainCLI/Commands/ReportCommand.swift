@@ -77,7 +77,7 @@ struct ReportCommand: ParsableCommand {
                 if g.key.event != "tool_call", let t = g.toolCalls.first { example += " (during tools/call \(t.tool) id=\(t.requestID))" }
                 rows.append([String(g.count), g.key.verdict.rawValue, g.key.wall.rawValue, g.key.event, g.key.what,
                              g.key.exe.isEmpty ? "-" : g.key.exe, g.key.rule,
-                             AuditClock.rfc3339(g.firstTime), AuditClock.rfc3339(g.lastTime), truncate(example, 80)])
+                             AuditClock.rfc3339(g.firstTime), AuditClock.rfc3339(g.lastTime), truncate(example, 80)].map(printable))
             }
             out += render([header] + rows)
         }
@@ -91,13 +91,28 @@ struct ReportCommand: ParsableCommand {
                 counts[k, default: 0] += 1
             }
             out += "allowed:\n"
-            for k in order { out += "  \(counts[k] ?? 0)  \(k)\n" }
+            for k in order { out += "  \(counts[k] ?? 0)  \(printable(k))\n" }
         }
-        for n in log.notes { out += "note: \(n)\n" }
+        for n in log.notes { out += "note: \(printable(n))\n" }
         return out
     }
 
     static func truncate(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 3)) + "..." }
+
+    /// Audit text names what the sandboxed process chose (executable names, paths, arguments): escape
+    /// control characters so it cannot move the cursor or forge table lines on the reader's terminal.
+    static func printable(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            let v = u.value
+            if v < 0x20 || v == 0x7f || (0x80..<0xa0).contains(v) || v == 0x2028 || v == 0x2029 {
+                out += "\\u{" + String(v, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
 
     static func render(_ rows: [[String]]) -> String {
         guard let first = rows.first else { return "" }
