@@ -457,6 +457,9 @@ static int run_step(size_t i, const struct contain_step *s) {
 static _Noreturn void run_plan(const struct contain_plan *plan) {
     g_plan = plan;
     for (int k = 0; k < CONTAIN_MAX_TREES; k++) g_trees[k] = -1;
+    // Out of contain's process group: a terminal's ^C reaches contain, which forwards it once; the
+    // sandbox must not get a second copy straight from the tty.
+    setpgid(0, 0);
     install_forwarding();
     for (int k = 0; k < 4; k++) {
         if (plan->close_fds[k] >= 0) close(plan->close_fds[k]);
