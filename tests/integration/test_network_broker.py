@@ -28,8 +28,10 @@ def fetch(host, port, timeout=None):
     s.close()
     return data
 
-allowed, other = int(sys.argv[1]), int(sys.argv[2])
+allowed, other, v6 = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+attempt("hosts", lambda: open("/etc/hosts").readline().strip())
 attempt("allowed", lambda: fetch("127.0.0.1", allowed))
+attempt("allowed_v6", lambda: fetch("::1", v6))
 attempt("allowed_nonblocking", lambda: fetch("127.0.0.1", allowed, timeout=10))
 attempt("allowed_by_name", lambda: fetch("localhost", allowed))
 attempt("other_port", lambda: fetch("127.0.0.1", other))
@@ -45,9 +47,9 @@ attempt("udp", udp)
 class TokenServer:
     """Answers every connection on 127.0.0.1 with a token, in a thread."""
 
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
+    def __init__(self, family=socket.AF_INET, host="127.0.0.1"):
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.bind((host, 0))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.token = "TOKEN-" + os.urandom(4).hex()
@@ -74,11 +76,11 @@ def who(request):
 
 
 def test_exactly_the_allowed_destinations(contain, unpriv_contain, who, tmp_path, workspace):
-    allowed, other = TokenServer(), TokenServer()
+    allowed, other, v6 = TokenServer(), TokenServer(), TokenServer(socket.AF_INET6, "::1")
     try:
         prof = tmp_path / "net.yaml"
         prof.write_text("version: 1\nextends: base\nenvironment:\n"
-                        f"  network: {{ allow: [\"127.0.0.1:{allowed.port}\", \"localhost:{allowed.port}\"] }}\n")
+                        f"  network: {{ allow: [\"127.0.0.1:{allowed.port}\", \"localhost:{allowed.port}\", \"[::1]:{v6.port}\"] }}\n")
         client = workspace / "client.py"
         client.write_text(CLIENT)
         for p in (prof, client):
@@ -91,14 +93,16 @@ def test_exactly_the_allowed_destinations(contain, unpriv_contain, who, tmp_path
         report, audit = tmp_path / "report.json", tmp_path / "audit.jsonl"
         cmd = [contain if who == "root" else unpriv_contain, "run", "--profile", str(prof),
                "--workspace", str(workspace), "--report", str(report), "--audit", str(audit), "--",
-               "/usr/bin/python3", str(client), str(allowed.port), str(other.port)]
+               "/usr/bin/python3", str(client), str(allowed.port), str(other.port), str(v6.port)]
         if who != "root":
             os.chown(tmp_path, UNPRIV_UID, UNPRIV_UID)
             cmd = SETPRIV + cmd
         r = run(cmd, timeout=120)
         out = dict(line.split(" ", 1) for line in r.stdout.decode().splitlines())
         assert r.returncode == 0, r.stderr.decode()
+        assert out["hosts"].startswith("# written by contain")  # the sandbox resolves only allowed names
         assert out["allowed"] == allowed.token
+        assert out["allowed_v6"] == v6.token
         assert out["allowed_nonblocking"] == allowed.token
         assert out["allowed_by_name"] == allowed.token      # /etc/hosts written by contain
         # The host's other port is not reachable: the call continues in the sandbox's own network namespace,
@@ -117,5 +121,5 @@ def test_exactly_the_allowed_destinations(contain, unpriv_contain, who, tmp_path
         sends = [l for l in lines if l.get("event") == "connect" and l["args"].get("address") == "10.255.255.2:53"]
         assert sends and sends[0]["verdict"] == "blocked"
     finally:
-        allowed.close()
-        other.close()
+        for srv in (allowed, other, v6):
+            srv.close()
