@@ -141,6 +141,9 @@ static inline int contain_connect_raw(int fd, const void *addr, unsigned len) {
     return connect(fd, (const struct sockaddr *)addr, (socklen_t)len) == 0 ? 0 : -errno;
 }
 
+/// fcntl(F_DUPFD_CLOEXEC, 3): a private copy of an fd for another thread. -errno on failure.
+static inline int contain_dup_cloexec(int fd) { int r = fcntl(fd, F_DUPFD_CLOEXEC, 3); return r >= 0 ? r : -errno; }
+
 /// fcntl(F_GETFL) / fcntl(F_SETFL): Swift cannot call the variadic fcntl. -errno on failure.
 static inline int contain_getfl(int fd) { int r = fcntl(fd, F_GETFL); return r >= 0 ? r : -errno; }
 static inline int contain_setfl(int fd, int flags) { return fcntl(fd, F_SETFL, flags) == 0 ? 0 : -errno; }

@@ -43,7 +43,7 @@ enum NetworkBroker {
         let family = bytes.map { UInt16($0[0]) | UInt16($0[1]) << 8 } ?? 0
         let endpoint = bytes.flatMap(NetworkEndpoint.parse)
 
-        func answer(_ error: Int32) { send(listener, id, error: error) }
+        func answer(_ error: Int32) { send(listener.listenerFD, id, error: error) }
         func record(_ verdict: Verdict, _ detail: String, address: String?) {
             var a: [(String, String)] = [("fd", String(fdNumber))]
             if let address { a.append(("address", address)) }
@@ -53,7 +53,7 @@ enum NetworkBroker {
         func continueInSandbox() {
             // CONTINUE lets the kernel re-read the address, which another thread of the target may have
             // changed: safe only where the target's network is not ours.
-            if privateNetwork(pid) { sendContinue(listener, id); return }
+            if privateNetwork(pid) { sendContinue(listener.listenerFD, id); return }
             answer(EACCES)
             let dest = endpoint?.description ?? bytes.flatMap(Sockaddr.render) ?? "an unreadable address"
             record(.blocked, "blocked \(syscall) to \(dest) (the sandbox shares the supervisor's network namespace, so it cannot continue there)", address: dest)
@@ -93,46 +93,50 @@ enum NetworkBroker {
         }
         let copy = contain_notif_getfd(listener.listenerFD, id, pid, fd)
         if copy == -ENOENT || copy == -ESRCH { return }
-        guard copy >= 0 else { send(listener, id, error: copy == -EBADF ? EBADF : ECONNREFUSED); return }
+        guard copy >= 0 else { send(listener.listenerFD, id, error: copy == -EBADF ? EBADF : ECONNREFUSED); return }
         let shape = SocketShape(of: copy)
         _ = close(copy)
-        guard let shape else { send(listener, id, error: ENOTSOCK); return }
+        guard let shape else { send(listener.listenerFD, id, error: ENOTSOCK); return }
         guard shape.type == Int32(SOCK_STREAM.rawValue) else {
-            send(listener, id, error: ECONNREFUSED)
+            send(listener.listenerFD, id, error: ECONNREFUSED)
             record(.blocked, "blocked connect to \(endpoint) (only TCP connect is brokered)")
             return
         }
         let cloexec = fdIsCloexec(pid: pid, fd: fd)
         let s = socket(shape.domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), shape.proto)
         guard s >= 0 else {
-            send(listener, id, error: errno)
+            send(listener.listenerFD, id, error: errno)
             record(.allowed, "connect to \(endpoint) (\(entry)) failed in the supervisor: socket: \(SeccompError.errnoName(errno))")
             return
         }
         shape.apply(to: s)
         let r = address.withUnsafeBytes { contain_connect_raw(s, $0.baseAddress, UInt32($0.count)) }
         if r == 0 || (r == -EINPROGRESS && shape.nonblocking) {
-            let err = install(s, id: id, targetFD: fd, cloexec: cloexec, blocking: !shape.nonblocking, answer: r == 0 ? 0 : EINPROGRESS, listener: listener)
+            let err = install(s, id: id, targetFD: fd, cloexec: cloexec, blocking: !shape.nonblocking, answer: r == 0 ? 0 : EINPROGRESS, notifyFD: listener.listenerFD)
             record(.allowed, err == 0 ? "brokered connect to \(endpoint) (network.allow \(entry))" : "brokered connect to \(endpoint) could not be installed: \(SeccompError.errnoName(err))")
             return
         }
         if r != -EINPROGRESS {
             _ = close(s)
-            send(listener, id, error: -r)
+            send(listener.listenerFD, id, error: -r)
             record(.allowed, "brokered connect to \(endpoint) (network.allow \(entry)) failed: \(SeccompError.errnoName(-r))")
             return
         }
-        // A blocking socket whose connect is in flight: wait on our own thread, not the listener's.
+        // A blocking socket whose connect is in flight: wait on our own thread, not the listener's. The
+        // thread answers through its own copy of the listener fd, so stop() may close the listener's.
+        let own = contain_dup_cloexec(listener.listenerFD)
+        let notifyFD = own >= 0 ? own : listener.listenerFD
         let finish: @Sendable () -> Void = {
             let e = waitConnected(s, timeoutMS: shape.sendTimeoutMS)
             if e != 0 {
                 _ = close(s)
-                send(listener, id, error: e)
+                send(notifyFD, id, error: e)
                 record(.allowed, "brokered connect to \(endpoint) (network.allow \(entry)) failed: \(SeccompError.errnoName(e))")
             } else {
-                let err = install(s, id: id, targetFD: fd, cloexec: cloexec, blocking: true, answer: 0, listener: listener)
+                let err = install(s, id: id, targetFD: fd, cloexec: cloexec, blocking: true, answer: 0, notifyFD: notifyFD)
                 record(.allowed, err == 0 ? "brokered connect to \(endpoint) (network.allow \(entry))" : "brokered connect to \(endpoint) could not be installed: \(SeccompError.errnoName(err))")
             }
+            if own >= 0 { _ = close(own) }
             listener.blockingConnects.subtract(1, ordering: .relaxed)
         }
         if listener.blockingConnects.add(1, ordering: .relaxed).newValue <= maxConcurrentBlockingConnects,
@@ -144,7 +148,7 @@ enum NetworkBroker {
 
     /// ADDFD(SETFD) then the answer. Returns 0 or the errno that prevented it (ENOENT: target gone).
     static func install(_ s: Int32, id: UInt64, targetFD: Int32, cloexec: Bool, blocking: Bool, answer: Int32,
-                        listener: NotifyListener) -> Int32 {
+                        notifyFD: Int32) -> Int32 {
         defer { _ = close(s) }
         if blocking {
             let fl = contain_getfl(s)
@@ -152,13 +156,13 @@ enum NetworkBroker {
         }
         var r: Int32
         repeat {
-            r = contain_seccomp_notif_addfd(listener.listenerFD, id, s, targetFD, 1, 0, cloexec ? UInt32(O_CLOEXEC) : 0)
+            r = contain_seccomp_notif_addfd(notifyFD, id, s, targetFD, 1, 0, cloexec ? UInt32(O_CLOEXEC) : 0)
         } while r == -EINTR
         if r < 0 {
-            if r != -ENOENT { send(listener, id, error: ECONNREFUSED) }
+            if r != -ENOENT { send(notifyFD, id, error: ECONNREFUSED) }
             return -r
         }
-        send(listener, id, error: answer)
+        send(notifyFD, id, error: answer)
         return 0
     }
 
@@ -176,14 +180,14 @@ enum NetworkBroker {
         return err
     }
 
-    static func send(_ listener: NotifyListener, _ id: UInt64, error: Int32) {
+    static func send(_ notifyFD: Int32, _ id: UInt64, error: Int32) {
         var rc: Int32
-        repeat { rc = contain_seccomp_notif_send(listener.listenerFD, id, 0, error, 0) } while rc == -EINTR
+        repeat { rc = contain_seccomp_notif_send(notifyFD, id, 0, error, 0) } while rc == -EINTR
     }
 
-    static func sendContinue(_ listener: NotifyListener, _ id: UInt64) {
+    static func sendContinue(_ notifyFD: Int32, _ id: UInt64) {
         var rc: Int32
-        repeat { rc = contain_seccomp_notif_send(listener.listenerFD, id, 0, 0, 1) } while rc == -EINTR
+        repeat { rc = contain_seccomp_notif_send(notifyFD, id, 0, 0, 1) } while rc == -EINTR
     }
 
     /// The target's network namespace is not the supervisor's (inode numbers of /proc/.../ns/net differ).
