@@ -85,9 +85,10 @@ struct RunSession {
 
         var auditFD: Int32?
         if let path = options.audit {
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { return fail("--audit \(path): \(String(cString: strerror(errno)))") }
-            auditFD = fd
+            switch Sys.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600) {
+            case .success(let fd): auditFD = fd
+            case .failure(let f): return fail("--audit \(path): \(Sys.errnoText(f.errno))")
+            }
         }
         let log = AuditLog(fd: auditFD, level: profile.audit.level == .all ? .all : .denials)
         defer { log.close() }
@@ -176,13 +177,10 @@ struct RunSession {
 
     func resolveWorkspace() -> Result<String, FailureText> {
         let given = options.workspace ?? "."
-        guard let real = realpath(given, nil) else {
-            return .failure(FailureText("--workspace \(given): \(String(cString: strerror(errno)))"))
+        guard let path = Sys.realpath(given) else {
+            return .failure(FailureText("--workspace \(given): \(Sys.errnoText(errno))"))
         }
-        defer { free(real) }
-        let path = String(cString: real)
-        var st = stat()
-        guard fstatat(AT_FDCWD, path, &st, 0) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+        guard let st = Sys.stat(path), Sys.isDirectory(st) else {
             return .failure(FailureText("--workspace \(given): not a directory"))
         }
         return .success(path)
@@ -199,21 +197,14 @@ struct RunSession {
         if !text.isEmpty { FileHandleStderr.write(text) }
         if let path = options.report {
             let json = Summary.json(log, exitStatus: status) + "\n"
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            if fd < 0 {
-                FileHandleStderr.write("contain: --report \(path): \(String(cString: strerror(errno)))\n")
+            let written = Sys.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644).flatMap { fd in
+                defer { Sys.close(fd) }
+                return Sys.writeAll(fd, json)
+            }
+            if case .failure(let f) = written {
+                FileHandleStderr.write("contain: --report \(path): \(Sys.errnoText(f.errno))\n")
                 return status == 0 ? ContainExit.containFailure : status
             }
-            var json2 = json
-            json2.withUTF8 { buf in
-                var off = 0
-                while off < buf.count {
-                    let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                    if n < 0 { if errno == EINTR { continue }; break }
-                    off += n
-                }
-            }
-            close(fd)
         }
         return status
     }
