@@ -119,11 +119,11 @@ public enum ProfileLearner {
         }
 
         // Syscalls.
-        var allow = Set(o.untrappedSyscalls.filter { SyscallNames.nativeSet.contains($0) })
+        var allow = Set(o.untrappedSyscalls.filter { SyscallNames.isNative($0) })
         allow.formUnion(["execve", "exit_group"])
         var unknown: [String] = []
         for (name, n) in s.syscalls {
-            guard SyscallNames.nativeSet.contains(name) else { unknown.append(name); continue }
+            guard SyscallNames.isNative(name) else { unknown.append(name); continue }
             allow.insert(name)
             let exes = (s.syscallExes[name] ?? []).map(LexicalPath.lastComponent)
             a.entries["syscall:" + name] = "seen: \(n) call\(n == 1 ? "" : "s")" + (exes.isEmpty ? "" : " (\(exes.joined(separator: ", ")))")

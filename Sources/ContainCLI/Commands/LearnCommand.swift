@@ -252,7 +252,7 @@ enum LearnView {
             p.environment.limits = base.environment.limits
         }
         var sc = SyscallPolicy()
-        sc.allow = untrapped.filter { SyscallNames.nativeSet.contains($0) }
+        sc.allow = untrapped.filter { SyscallNames.isNative($0) }
         sc.socketFamilies = SocketFamilies.names
         sc.allowNamespaceCreation = true
         sc.allowIOUring = true
