@@ -12,3 +12,26 @@ import ContainProfile
     #expect(!rules[0].applies(to: "read_file"))
     #expect(rules[1].applies(to: "read_file"))
 }
+
+@Test func requestTableMemoryFollowsOutstandingRequestsNotTotal() {
+    // A long session: a million requests, each answered. The table must not keep a trace of each.
+    let t = RequestTable()
+    for i in 0..<1_000_000 {
+        let k = RequestKey(.number(String(i)))!
+        t.insert(k, PendingRequest(method: "tools/call", idText: String(i), tool: nil))
+        _ = t.remove(k)
+    }
+    #expect(t.count == 0)
+    #expect(t.orderLength <= 2048)
+}
+
+@Test func requestTableEvictsOldestBeyondCapacity() {
+    // A client that never gets answers (or floods ids) cannot grow the table without bound.
+    let t = RequestTable()
+    for i in 0..<(RequestTable.capacity + 10) {
+        t.insert(RequestKey(.number(String(i)))!, PendingRequest(method: "ping", idText: String(i), tool: nil))
+    }
+    #expect(t.count == RequestTable.capacity)
+    #expect(t.lookup(RequestKey(.number("0"))!) == nil)
+    #expect(t.lookup(RequestKey(.number(String(RequestTable.capacity + 9)))!) != nil)
+}

@@ -5,12 +5,13 @@ import ContainRuleKit
 
 /// A request id as the table keys it: strings by decoded value, numbers by text. "\u0031" and "1" are
 /// the same string id, so a server that re-escapes an id still gets its response matched (and filtered).
-struct RequestKey: Hashable, Sendable {
-    let key: String
+enum RequestKey: Hashable, Sendable {
+    case string(String)
+    case number(String)
     init?(_ v: JSONValue) {
         switch v {
-        case .string(let s): key = "s" + s
-        case .number(let n): key = "n" + n
+        case .string(let s): self = .string(s)
+        case .number(let n): self = .number(n)
         default: return nil
         }
     }
@@ -72,11 +73,13 @@ struct Envelope {
 
     func member(_ key: String) -> JSONMember? { members.first { $0.key == key } }
 
-    /// `materialize`: top-level members to build as values besides jsonrpc/id/method.
-    static func parse(_ line: UnsafeRawBufferPointer, materialize: Set<String>) throws(EnvelopeFault) -> Envelope {
+    /// `materializeParams`: build `params` as a value too (jsonrpc/id/method always are).
+    static func parse(_ line: UnsafeRawBufferPointer, materializeParams: Bool) throws(EnvelopeFault) -> Envelope {
         let top: JSONTopLevel
         do throws(JSONParseError) {
-            top = try JSONParser.parseTopLevel(line) { k in k == "jsonrpc" || k == "id" || k == "method" || materialize.contains(k) }
+            top = try JSONParser.parseTopLevel(line) { k in
+                k == "jsonrpc" || k == "id" || k == "method" || (materializeParams && k == "params")
+            }
         } catch {
             throw .parse(error)
         }

@@ -51,6 +51,11 @@ final class LineReader {
     /// A reload may change the cap; it applies from the next line on.
     func setMaxLineBytes(_ n: Int) { maxLineBytes = max(1, n) }
 
+    /// A complete line is already buffered: `next()` will return it without reading or moving the buffer.
+    var hasBufferedLine: Bool {
+        !skipping && end > scan && memchr(buf + scan, 0x0A, end - scan) != nil
+    }
+
     func next() -> LineEvent {
         while true {
             if start == end && capacity > LineReader.shrinkAbove { shrink() }

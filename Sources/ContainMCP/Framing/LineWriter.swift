@@ -13,14 +13,20 @@ import Synchronization
 final class LineWriter: Sendable {
     private struct State { var fd: Int32; var open: Bool; var failedErrno: Int32? }
     private let state: Mutex<State>
-    private static let newline: [UInt8] = [0x0A]
+    static let newline: StaticString = "\n"
+    /// Linux's IOV_MAX.
+    static let maxIOV = 1024
 
     init(fd: Int32) { state = Mutex(State(fd: fd, open: true, failedErrno: nil)) }
+
+    static var newlineBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: newline.utf8Start, count: 1)
+    }
 
     /// Writes `line` (which must not contain a newline) followed by a newline.
     @discardableResult
     func writeLine(_ line: UnsafeRawBufferPointer) -> Bool {
-        LineWriter.newline.withUnsafeBytes { nl in writeParts(line, nl) }
+        write([line, LineWriter.newlineBytes])
     }
 
     @discardableResult
@@ -28,35 +34,37 @@ final class LineWriter: Sendable {
         line.withUnsafeBytes { writeLine($0) }
     }
 
-    /// Writes bytes that already end with a newline (a forwarded line, exactly as received).
+    /// Writes the parts in order, as one unit under the lock (each part a whole line or line pieces).
     @discardableResult
-    func writeWire(_ wire: UnsafeRawBufferPointer) -> Bool {
-        writeParts(wire, UnsafeRawBufferPointer(start: nil, count: 0))
-    }
-
-    private func writeParts(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    func write(_ parts: [UnsafeRawBufferPointer]) -> Bool {
         state.withLock { s in
             guard s.open, s.failedErrno == nil else { return false }
-            var iov = (iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count),
-                       iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count))
-            while iov.0.iov_len + iov.1.iov_len > 0 {
-                let n: Int = withUnsafeMutableBytes(of: &iov) { raw in
-                    let parts = raw.bindMemory(to: iovec.self)
-                    let skipFirst = parts[0].iov_len == 0
-                    return writev(s.fd, skipFirst ? parts.baseAddress.map { $0 + 1 } : parts.baseAddress, skipFirst ? 1 : 2)
+            var iov = parts.filter { $0.count > 0 }.map {
+                iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
+            }
+            var first = 0
+            while first < iov.count {
+                let n = iov.withUnsafeMutableBufferPointer { p -> Int in
+                    guard let base = p.baseAddress else { return 0 }
+                    return writev(s.fd, base + first, Int32(min(LineWriter.maxIOV, p.count - first)))
                 }
                 if n < 0 {
                     if errno == EINTR { continue }
                     s.failedErrno = errno
                     return false
                 }
-                // Partial write: advance past what the kernel took.
-                let fromFirst = min(n, iov.0.iov_len)
-                iov.0.iov_base = iov.0.iov_base.map { $0 + fromFirst }
-                iov.0.iov_len -= fromFirst
-                let fromSecond = n - fromFirst
-                iov.1.iov_base = iov.1.iov_base.map { $0 + fromSecond }
-                iov.1.iov_len -= fromSecond
+                // Partial write: step over what the kernel took.
+                var left = n
+                while left > 0 && first < iov.count {
+                    if left >= iov[first].iov_len {
+                        left -= iov[first].iov_len
+                        first += 1
+                    } else {
+                        iov[first].iov_base = iov[first].iov_base.map { $0 + left }
+                        iov[first].iov_len -= left
+                        left = 0
+                    }
+                }
             }
             return true
         }
@@ -71,5 +79,52 @@ final class LineWriter: Sendable {
             s.open = false
             _ = Glibc.close(s.fd)
         }
+    }
+}
+
+/// Lines bound for one writer, gathered while more complete lines are already buffered on the reading
+/// side, then written with one writev. Under a pipelining peer this turns a syscall (and a wake-up of the
+/// other process) per message into one per read. A line never waits for input that has not arrived: the
+/// loop flushes before every read that could block, and before the reader moves its buffer.
+final class OutputBatch {
+    let writer: LineWriter
+    private var parts: [UnsafeRawBufferPointer] = []
+    /// Copies of lines the wall wrote itself, freed after the flush.
+    private var owned: [UnsafeMutableRawBufferPointer] = []
+    private var bytes = 0
+    static let flushBytes = 1 << 20
+    static let flushParts = 256
+
+    init(_ writer: LineWriter) { self.writer = writer; parts.reserveCapacity(OutputBatch.flushParts + 2) }
+
+    deinit { flush() }
+
+    /// Bytes that end with a newline and stay valid until the next flush (a slice of the reader's buffer).
+    func addWire(_ wire: UnsafeRawBufferPointer) { add(wire) }
+
+    /// Bytes of a line without its newline, valid until the next flush.
+    func addLine(_ content: UnsafeRawBufferPointer) { add(content); add(LineWriter.newlineBytes) }
+
+    /// A line the wall made (copied, so the caller's array may go).
+    func addOwned(_ line: [UInt8]) {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: line.count + 1, alignment: 1)
+        line.withUnsafeBytes { copy.copyMemory(from: $0) }
+        copy[line.count] = 0x0A
+        owned.append(copy)
+        add(UnsafeRawBufferPointer(copy))
+    }
+
+    private func add(_ p: UnsafeRawBufferPointer) {
+        parts.append(p)
+        bytes += p.count
+        if bytes >= OutputBatch.flushBytes || parts.count >= OutputBatch.flushParts { flush() }
+    }
+
+    func flush() {
+        if !parts.isEmpty { writer.write(parts) }
+        parts.removeAll(keepingCapacity: true)
+        bytes = 0
+        for o in owned { o.deallocate() }
+        owned.removeAll(keepingCapacity: true)
     }
 }

@@ -7,6 +7,8 @@
 //    server may coerce "999" to 999 behind the check. A missing argument does not match (nothing there
 //    to be dangerous); guard an argument whose default is dangerous with `require: exists`.
 //  - Arrays anywhere on the path are checked per element.
+//  - `glob` uses path semantics (docs/profiles.md) on the literal value; values with a `..` component are
+//    uncheckable (refused) since only the paths rules canonicalise.
 
 import ContainProfile
 import ContainRuleKit
@@ -85,7 +87,10 @@ struct CompiledCondition: Sendable {
         case .in(let list): return list.contains { ArgumentPath.equals(v, $0) } ? .holds : .fails
         case .glob(let p):
             guard case .string(let s) = v else { return .uncheckable("not a string") }
-            return Glob.match(p, s, mode: .name) ? .holds : .fails
+            // Path semantics (`*` within a component, `**` across), but no canonicalisation: "/work/../etc"
+            // would match "/work/**", so a `..` component is refused rather than guessed at.
+            if s.split(separator: "/").contains("..") { return .uncheckable("it has a '..' component (use a paths rule, which canonicalises)") }
+            return Glob.match(p, s, mode: .path) ? .holds : .fails
         case .regex(let p):
             guard case .string(let s) = v else { return .uncheckable("not a string") }
             switch regexes[p] {

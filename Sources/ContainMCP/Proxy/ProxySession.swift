@@ -22,6 +22,8 @@ public final class ProxySession: Sendable {
     }
 
     private let shared: Mutex<Shared>
+    /// The line cap, read per line by both loops without taking the policy lock.
+    private let maxLine: Atomic<Int>
     private let context: RuleContext
     private let observe: Bool
     private let audit: AuditLog
@@ -53,6 +55,7 @@ public final class ProxySession: Sendable {
          audit: AuditLog, inFlight: InFlightCalls,
          clientIn: Int32, clientOut: Int32, serverIn: Int32, serverOut: Int32, clock: (@Sendable () -> Double)?) {
         shared = Mutex(Shared(compiled: CompiledPolicy(policy: policy, rules: rules, previous: nil, clock: clock), rootsChecker: nil))
+        maxLine = Atomic(policy.maxLineBytes)
         self.context = context
         self.observe = observe
         self.audit = audit
@@ -95,6 +98,7 @@ public final class ProxySession: Sendable {
         let previous = shared.withLock { $0.compiled }
         let next = CompiledPolicy(policy: policy, rules: rules, previous: previous)
         shared.withLock { $0.compiled = next }
+        maxLine.store(policy.maxLineBytes, ordering: .relaxed)
     }
 
     private var compiled: CompiledPolicy { shared.withLock { $0.compiled } }
@@ -130,12 +134,16 @@ public final class ProxySession: Sendable {
     // MARK: - Client -> server
 
     private func clientLoop() {
-        let reader = LineReader(fd: clientIn, maxLineBytes: compiled.policy.maxLineBytes, wakeFD: wakeClientReader.0)
+        let reader = LineReader(fd: clientIn, maxLineBytes: maxLine.load(ordering: .relaxed), wakeFD: wakeClientReader.0)
+        let out = OutputBatch(toServer)
         loop: while true {
-            reader.setMaxLineBytes(compiled.policy.maxLineBytes)
+            // Nothing forwarded waits for input that has not arrived, and the reader's buffer (which the
+            // batch points into) only moves when no complete line is left.
+            if !reader.hasBufferedLine { out.flush() }
+            reader.setMaxLineBytes(maxLine.load(ordering: .relaxed))
             switch reader.next() {
             case .line(let content, let wire):
-                handleClientLine(content, wire: wire)
+                handleClientLine(content, wire: wire, out: out)
             case .overCap(let prefix):
                 let idText = ProxySession.peekID(prefix)
                 let limit = reader.maxLineBytes
@@ -146,14 +154,15 @@ public final class ProxySession: Sendable {
                 break loop
             }
         }
+        out.flush()
         toServer.close()
     }
 
-    private func handleClientLine(_ content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?) {
+    private func handleClientLine(_ content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?, out: OutputBatch) {
         if ProxySession.isBlank(content) { return }
         let env: Envelope
         do throws(EnvelopeFault) {
-            env = try Envelope.parse(content, materialize: ["params"])
+            env = try Envelope.parse(content, materializeParams: true)
         } catch {
             refuseClient(error, content)
             return
@@ -162,7 +171,7 @@ public final class ProxySession: Sendable {
         case .request(let method):
             guard let id = env.id, let key = RequestKey(id), let idText = env.idText else { return }
             if method == "tools/call" {
-                handleToolCall(env, key: key, idText: idText, content: content, wire: wire)
+                handleToolCall(env, key: key, idText: idText, content: content, wire: wire, out: out)
                 return
             }
             if method == "initialize", let params = env.member("params")?.value, params["roots"] != nil,
@@ -173,27 +182,35 @@ public final class ProxySession: Sendable {
                 }
             }
             clientRequests.insert(key, PendingRequest(method: method, idText: idText, tool: nil))
-            forward(toServer, content, wire)
+            forward(out, content, wire)
         case .notification(let method):
+            if method == "tools/call" {
+                // Without an id there is no one to answer a refusal to, and a lenient server might still run
+                // it: a call must be a request, so the policy always gets to decide.
+                let message = "contain: invalid request: tools/call must be a request with an id"
+                recordProtocol(rule: "protocol.method", from: "client", detail: message, idText: nil)
+                toClient.writeLine(WallMessages.error(idText: nil, code: -32600, message: message))
+                return
+            }
             if method == "notifications/cancelled", let rid = env.member("params")?.value?["requestId"],
                let key = RequestKey(rid), let pending = clientRequests.lookup(key), pending.method == "tools/call" {
                 // The call is over for the client; a late response still passes (and is still matched).
                 inFlight.end(requestID: pending.idText)
             }
-            forward(toServer, content, wire)
+            forward(out, content, wire)
         case .response:
             if let id = env.id, let key = RequestKey(id), let asked = serverRequests.remove(key),
                asked.method == "roots/list", let result = env.member("result") {
                 // The line was validated whole, so the result always parses here.
                 if let value = ProxySession.parseMember(content, result), let denial = checkRoots(value) {
                     if !observe {
-                        toServer.writeLine(WallMessages.error(idText: asked.idText, code: -32603,
-                                                              message: "Blocked by contain: \(denial.rule): \(denial.reason)"))
+                        out.addOwned(WallMessages.error(idText: asked.idText, code: -32603,
+                                                        message: "Blocked by contain: \(denial.rule): \(denial.reason)"))
                         return
                     }
                 }
             }
-            forward(toServer, content, wire)
+            forward(out, content, wire)
         }
     }
 
@@ -210,7 +227,7 @@ public final class ProxySession: Sendable {
     }
 
     private func handleToolCall(_ env: Envelope, key: RequestKey, idText: String,
-                                content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?) {
+                                content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?, out: OutputBatch) {
         guard let params = env.member("params")?.value, case .string(let name) = params["name"] else {
             recordProtocol(rule: "protocol.params", from: "client", detail: "tools/call without a string \"name\"", idText: idText)
             toClient.writeLine(WallMessages.error(idText: idText, code: -32602, message: "contain: invalid params: tools/call needs a string \"name\""))
@@ -238,7 +255,7 @@ public final class ProxySession: Sendable {
         // Registered before the write: the response can arrive before write() returns.
         clientRequests.insert(key, PendingRequest(method: "tools/call", idText: idText, tool: name))
         inFlight.begin(ToolCallTag(tool: name, requestID: idText))
-        forward(toServer, content, wire)
+        forward(out, content, wire)
     }
 
     private func refuseClient(_ fault: EnvelopeFault, _ content: UnsafeRawBufferPointer) {
@@ -252,31 +269,34 @@ public final class ProxySession: Sendable {
     // MARK: - Server -> client
 
     private func serverLoop() {
-        let reader = LineReader(fd: serverOut, maxLineBytes: compiled.policy.maxLineBytes, wakeFD: wakeServerReader.0)
+        let reader = LineReader(fd: serverOut, maxLineBytes: maxLine.load(ordering: .relaxed), wakeFD: wakeServerReader.0)
+        let out = OutputBatch(toClient)
         loop: while true {
-            reader.setMaxLineBytes(compiled.policy.maxLineBytes)
+            if !reader.hasBufferedLine { out.flush() }
+            reader.setMaxLineBytes(maxLine.load(ordering: .relaxed))
             switch reader.next() {
             case .line(let content, let wire):
-                handleServerLine(content, wire: wire)
+                handleServerLine(content, wire: wire, out: out)
             case .overCap(let prefix):
                 refuseServer(rule: "protocol.line_too_long", detail: "line longer than \(reader.maxLineBytes) bytes dropped",
-                             idText: ProxySession.peekID(prefix))
+                             idText: ProxySession.peekID(prefix), out: out)
             case .end, .failed:
                 break loop
             }
         }
+        out.flush()
         toClient.close()
         // Nobody is left to forward to: stop reading the client too.
         wake(wakeClientReader.1)
     }
 
-    private func handleServerLine(_ content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?) {
+    private func handleServerLine(_ content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?, out: OutputBatch) {
         if ProxySession.isBlank(content) { return }
         let env: Envelope
         do throws(EnvelopeFault) {
-            env = try Envelope.parse(content, materialize: [])
+            env = try Envelope.parse(content, materializeParams: false)
         } catch {
-            refuseServer(rule: error.rule, detail: error.message, idText: ProxySession.peekID(content))
+            refuseServer(rule: error.rule, detail: error.message, idText: ProxySession.peekID(content), out: out)
             return
         }
         switch env.kind {
@@ -284,31 +304,31 @@ public final class ProxySession: Sendable {
             if let id = env.id, let key = RequestKey(id), let idText = env.idText {
                 serverRequests.insert(key, PendingRequest(method: method, idText: idText, tool: nil))
             }
-            forward(toClient, content, wire)
+            forward(out, content, wire)
         case .notification:
-            forward(toClient, content, wire)
+            forward(out, content, wire)
         case .response:
             let asked = env.id.flatMap(RequestKey.init).flatMap { clientRequests.remove($0) }
             if let asked, asked.method == "tools/call" { inFlight.end(requestID: asked.idText) }
             // Unknown ids are filtered too when they carry a tool list: a table eviction or a re-escaped id
             // must not let hidden tools through.
             if asked == nil || asked?.method == "tools/list", let filtered = filterToolsList(content, env) {
-                toClient.writeLine(filtered)
+                out.addOwned(filtered)
                 return
             }
-            forward(toClient, content, wire)
+            forward(out, content, wire)
         }
     }
 
     /// Drops a malformed server line. If its id names a request the client is waiting for, the client gets
     /// an error instead of waiting forever.
-    private func refuseServer(rule: String, detail: String, idText: String?) {
+    private func refuseServer(rule: String, detail: String, idText: String?, out: OutputBatch) {
         recordProtocol(rule: rule, from: "server", detail: detail, idText: idText)
         guard let idText, let id = try? JSONParser.parse(idText), let key = RequestKey(id),
               let asked = clientRequests.remove(key) else { return }
         if asked.method == "tools/call" { inFlight.end(requestID: asked.idText) }
-        toClient.writeLine(WallMessages.error(idText: asked.idText, code: -32603,
-                                              message: "contain: the server's reply was refused and not forwarded: \(detail)"))
+        out.addOwned(WallMessages.error(idText: asked.idText, code: -32603,
+                                        message: "contain: the server's reply was refused and not forwarded: \(detail)"))
     }
 
     /// A re-serialised response with hidden and denied tools removed from `result.tools`, or nil when
@@ -353,8 +373,8 @@ public final class ProxySession: Sendable {
 
     // MARK: - Helpers
 
-    private func forward(_ w: LineWriter, _ content: UnsafeRawBufferPointer, _ wire: UnsafeRawBufferPointer?) {
-        if let wire { w.writeWire(wire) } else { w.writeLine(content) }
+    private func forward(_ out: OutputBatch, _ content: UnsafeRawBufferPointer, _ wire: UnsafeRawBufferPointer?) {
+        if let wire { out.addWire(wire) } else { out.addLine(content) }
     }
 
     private func recordProtocol(rule: String, from side: String, detail: String, idText: String?) {

@@ -29,8 +29,9 @@ final class RequestTable: Sendable {
                 s.entries[s.order[s.orderHead]] = nil
                 s.orderHead += 1
             }
-            if s.orderHead > RequestTable.capacity {
-                // Drop the consumed prefix, and keys already answered, so `order` stays bounded too.
+            // Answered keys stay in `order` until here: compact once it is twice the live size, so memory
+            // follows the number of requests outstanding, not the number ever made (amortised O(1)).
+            if s.order.count - s.orderHead > 2 * max(s.entries.count, 1024) {
                 s.order = s.order[s.orderHead...].filter { s.entries[$0] != nil }
                 s.orderHead = 0
             }
@@ -40,4 +41,6 @@ final class RequestTable: Sendable {
     func remove(_ key: RequestKey) -> PendingRequest? { state.withLock { $0.entries.removeValue(forKey: key) } }
     func lookup(_ key: RequestKey) -> PendingRequest? { state.withLock { $0.entries[key] } }
     var count: Int { state.withLock { $0.entries.count } }
+    /// Keys remembered for eviction order (bounded by about twice `count`).
+    var orderLength: Int { state.withLock { $0.order.count - $0.orderHead } }
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Transport-wall benchmark, all configurations measured in one run on the same machine, same echo server:
+#   direct        driver -> echo_server
+#   relay         driver -> plain byte relay (relay.c) -> echo_server            (the 2x throughput yardstick)
+#   contain-env   driver -> contain run --profile base (no mcp section: stdio untouched) -> echo_server
+#   contain-wall  driver -> contain run --profile bench/proxy/bench.yaml (transport wall on) -> echo_server
+# Added latency of the transport wall = contain-wall - contain-env (same sandbox, only the wall differs).
+# Output: bench/results/proxy/*.json and a markdown table on stdout (paste into docs/benchmarks.md).
+# Usage (repo root or anywhere): bench/proxy/run.sh      env: N_LAT (20000), N_1K (100000), N_1M (300)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+C=${CONTAIN:-$ROOT/.build/release/contain}
+[ -x "$C" ] || swift build -c release --product contain
+OUT=bench/results/proxy
+mkdir -p "$OUT"
+for p in driver relay echo_server; do cc -O2 -Wall -pthread -o "$OUT/$p" "bench/proxy/$p.c"; done
+WS=$(mktemp -d)
+trap 'rm -rf "$WS"' EXIT
+cp "$OUT/echo_server" "$WS/"
+chmod 755 "$WS" "$WS/echo_server"
+[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$WS"
+
+N_LAT=${N_LAT:-20000}; N_1K=${N_1K:-100000}; N_1M=${N_1M:-300}
+declare -A CMD=(
+  [direct]="$WS/echo_server"
+  [relay]="$OUT/relay $WS/echo_server"
+  [contain-env]="$C run --profile base --workspace $WS -- $WS/echo_server"
+  [contain-wall]="$C run --profile $ROOT/bench/proxy/bench.yaml --workspace $WS -- $WS/echo_server"
+)
+ORDER="direct relay contain-env contain-wall"
+for cfg in $ORDER; do
+  # shellcheck disable=SC2086
+  { "$OUT/driver" latency "$N_LAT" -- ${CMD[$cfg]}
+    "$OUT/driver" throughput "$N_1K" 1024 -- ${CMD[$cfg]}
+    "$OUT/driver" throughput "$N_1M" 1048576 -- ${CMD[$cfg]}
+  } > "$OUT/$cfg.jsonl"
+  echo "measured $cfg" >&2
+done
+{ uname -srm; nproc; grep -m1 'model name' /proc/cpuinfo || true; } > "$OUT/machine.txt"
+python3 bench/proxy/report.py "$OUT" $ORDER
