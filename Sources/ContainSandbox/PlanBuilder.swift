@@ -117,13 +117,14 @@ public enum PlanBuilder {
         var added: [String] = []
         if fs.runtime {
             let profilePaths = entries.map { SandboxPath.normalize($0.path) }
-            for (path, reason) in runtime.additions {
-                let p = SandboxPath.normalize(path)
-                entries.append(ViewEntry(path: p, access: .execute, runtime: true))
-                if !profilePaths.contains(where: { SandboxPath.isWithin(p, $0) }), !added.contains(p) {
-                    added.append(p)
-                    audit.note("runtime: added \(p) read-only (\(reason))")
-                }
+            let additions = runtime.additions.map { (SandboxPath.normalize($0.path), $0.reason) }
+            for (p, _) in additions { entries.append(ViewEntry(path: p, access: .execute, runtime: true)) }
+            // Noted once per top-most new path: the venv, not each file inside it.
+            for (p, reason) in additions.sorted(by: { SandboxPath.depth($0.0) < SandboxPath.depth($1.0) })
+            where !profilePaths.contains(where: { SandboxPath.isWithin(p, $0) })
+                && !added.contains(where: { SandboxPath.isWithin(p, $0) }) {
+                added.append(p)
+                audit.note("runtime: added \(p) read-only (\(reason))")
             }
         }
         let view: ViewPlan
