@@ -87,7 +87,9 @@ public enum PlanBuilder {
         let searchPath = vars["PATH"] ?? EnvironmentScrubber.fallbackPath
 
         let runtime: RuntimeResolution
-        do { runtime = try RuntimeResolver.resolve(argv0, searchPath: searchPath, cwd: workspace) }
+        // A relative CMD means what it means to the shell that typed it: relative to contain's directory.
+        let callerDirectory = Sys.currentDirectory() ?? workspace
+        do { runtime = try RuntimeResolver.resolve(argv0, searchPath: searchPath, cwd: callerDirectory) }
         catch { throw .runtime(error) }
 
         // Namespaces: user, mount and pid are what the wall is built on; they cannot be turned off.

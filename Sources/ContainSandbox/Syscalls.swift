@@ -190,6 +190,13 @@ public enum Sys {
         return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// getcwd(3); nil when the current directory is gone or unreachable.
+    public static func currentDirectory() -> String? {
+        guard let p = getcwd(nil, 0) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
     /// access(X_OK) with the supervisor's credentials: only a hint for PATH search (the sandbox decides).
     public static func isExecutableFile(_ path: String) -> Bool {
         guard let st = stat(path), isRegular(st) else { return false }
