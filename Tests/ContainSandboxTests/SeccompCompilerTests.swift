@@ -167,6 +167,13 @@ let EPERM: Int32 = 1, ENOENT: Int32 = 2, EBADF: Int32 = 9, EINVAL: Int32 = 22, E
         #expect(o.errnos == [EACCES, EACCES, 0, 3, ENOENT, ENOENT])
     }
 
+    @Test func exitIsAlwaysAllowed() throws {
+        // A profile that lists nothing: exit(7) must still end the thread (here: the process) with 7.
+        let o = try SeccompProbe.run(.allowing([]), [ProbeCall(60, 7), ProbeCall(NR.getppid)])
+        #expect(o.exitCode == 7)
+        #expect(o.completed == 0)
+    }
+
     @Test func killByDefaultStillLetsThreadsStart() throws {
         var p = SyscallPolicy.allowing(common)
         p.defaultAction = .kill

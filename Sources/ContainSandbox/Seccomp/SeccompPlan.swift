@@ -101,8 +101,10 @@ enum BuiltinRule {
 
 struct SeccompPlan: Sendable {
     /// The syscalls the launcher's child makes between installing the filter and execve (handing the
-    /// listener fd up, waiting for the ack, closing it): always allowed, whatever the profile says.
-    static let launcherSyscalls = ["read", "write", "close", "execve", "exit_group"]
+    /// listener fd up, waiting for the ack, closing it): always allowed, whatever the profile says. Also
+    /// `exit` and `rt_sigreturn`, which grant nothing and without which a thread spins on a refused exit
+    /// (glibc retries it forever) and every signal handler return crashes.
+    static let launcherSyscalls = ["read", "write", "close", "execve", "exit_group", "exit", "rt_sigreturn"]
 
     static let eperm: Int32 = 1
     static let enosys: Int32 = 38
