@@ -66,6 +66,10 @@ enum KubectlParser {
                 continue
             }
             cl.words.append(a)
+            if cl.words.count == 1 && a == "config" {
+                // Refused whatever follows; its flags (`--raw`, `--flatten`, `--current`) mean other things there.
+                throw KubeRefusal(KubectlSemantics.configRefusal(args.dropFirst(i).first(where: { !$0.hasPrefix("-") })))
+            }
         }
         return cl
     }

@@ -120,7 +120,7 @@ enum KubectlSemantics {
             }
             return [KubeAccess(verb: "cluster-info", scope: .cluster("cluster endpoints"), resource: "cluster-info")]
         case "config":
-            throw KubeRefusal("kubectl config \(w.first ?? ""): changes or reveals the kubeconfig (contexts, clusters, credentials)")
+            throw KubeRefusal(configRefusal(w.first))
         case "proxy":
             return [KubeAccess(verb: "proxy", scope: .allNamespaces, resource: "API proxy"),
                     KubeAccess(verb: "proxy", scope: .cluster("API proxy"), resource: "API proxy")]
@@ -184,6 +184,10 @@ enum KubectlSemantics {
             // kubectl runs `kubectl-<verb>` from PATH for anything it does not know (plugins).
             throw KubeRefusal("unknown kubectl command \"\(verb.prefix(40))\" (kubectl would look for a plugin)")
         }
+    }
+
+    static func configRefusal(_ sub: String?) -> String {
+        "kubectl config\(sub.map { " " + $0.prefix(40) } ?? ""): changes or reveals the kubeconfig (contexts, clusters, credentials)"
     }
 
     /// `kubectl create SUB NAME`: the scope comes from what SUB creates.

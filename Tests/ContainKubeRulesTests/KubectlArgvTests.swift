@@ -185,6 +185,13 @@ func escapesAreRefused(_ line: String) {
     #expect(v == .deny(rule: "k8s.namespaces", reason: "shell_execute: namespace \"prod\" is not allowed (get pods; allowed: dev, staging)"))
 }
 
+@Test func configIsRefusedForWhatItIs() {
+    for line in ["kubectl config view --raw", "kubectl config set-context --current --namespace=prod", "kubectl config view --flatten --minify"] {
+        let v = devStagingRule().checkKubectlArgv(argv(line))
+        #expect(reason(v).contains("changes or reveals the kubeconfig"), "\(line): \(reason(v))")
+    }
+}
+
 @Test func emptyNamespaceValueIsRefusedNotDefaulted() {
     // `-n ""` makes kubectl fall back to the context's namespace; the rule refuses rather than guess.
     #expect(devStagingRule().checkKubectlArgv(["kubectl", "get", "pods", "-n", ""]) != .allow)

@@ -12,11 +12,12 @@ Run it alone: `python3 tests/integration/k8s_stub.py` prints the URL and serves 
 GET /__log returns {"namespaces": [...], "requests": [[method, path], ...]}; POST /__reset clears it.
 """
 import json
+import posixpath
 import re
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 ALL = "*"
 CLUSTER = "<cluster>"
@@ -28,22 +29,26 @@ CORE = {
     "pods": ("Pod", True), "events": ("Event", True), "configmaps": ("ConfigMap", True),
     "secrets": ("Secret", True), "services": ("Service", True), "serviceaccounts": ("ServiceAccount", True),
     "namespaces": ("Namespace", False), "nodes": ("Node", False), "persistentvolumes": ("PersistentVolume", False),
+    "componentstatuses": ("ComponentStatus", False),
 }
 SHORT = {"pods": ["po"], "events": ["ev"], "configmaps": ["cm"], "services": ["svc"], "serviceaccounts": ["sa"],
-         "namespaces": ["ns"], "nodes": ["no"], "persistentvolumes": ["pv"]}
+         "namespaces": ["ns"], "nodes": ["no"], "persistentvolumes": ["pv"], "componentstatuses": ["cs"]}
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 GROUPS = {  # group -> version -> {resource: (kind, namespaced)}
     "apps": {"v1": {"deployments": ("Deployment", True)}},
     "rbac.authorization.k8s.io": {"v1": {"roles": ("Role", True), "clusterroles": ("ClusterRole", False),
                                           "clusterrolebindings": ("ClusterRoleBinding", False)}},
+    "apiextensions.k8s.io": {"v1": {"customresourcedefinitions": ("CustomResourceDefinition", False)}},
 }
+SHORT["customresourcedefinitions"] = ["crd", "crds"]
 
 
 def _resource_list(group_version, resources):
     out = []
     for name, (kind, namespaced) in resources.items():
         out.append({"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind,
-                    "verbs": VERBS, "shortNames": SHORT.get(name, [])})
+                    "verbs": VERBS, "shortNames": SHORT.get(name, []),
+                    "categories": ["all"] if name in ("pods", "services", "deployments") else []})
         if name == "pods":
             out.append({"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]})
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": out}
@@ -191,7 +196,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method):
         stub = self.stub
-        path = urlsplit(self.path).path
+        # Read the path the way an API server in front of a proxy may: percent-decoded and with dot segments
+        # resolved, so a payload that hides a namespace in `%2F..` or `/../` is recorded under the namespace
+        # it really reaches.
+        path = unquote(urlsplit(self.path).path)
+        if path != "/":
+            path = posixpath.normpath(path).replace("//", "/")
         body = self._body() if method in ("POST", "PUT", "PATCH") else None
         if path == "/__log":
             return self._send(200, stub.log())
@@ -278,9 +288,12 @@ class _Handler(BaseHTTPRequestHandler):
         return CLUSTER
 
 
-def write_kubeconfig(path, server_url, namespace="dev", context="stub"):
-    """A kubeconfig with one context (plain HTTP, no credentials) whose namespace is `namespace`, plus a second
-    context `other` an attacker would like to switch to."""
+def write_kubeconfig(path, server_url, namespace="dev", context="stub", other_url=None, other_context="other",
+                     admin_token="not-a-real-token"):
+    """A kubeconfig whose current context (plain HTTP, no credentials) is `context` in `namespace`, plus what an
+    attacker would like to switch to: a context `other_context` on cluster `other` (`other_url`, e.g. a second
+    stub standing for another cluster; default: the same server) in namespace prod, and a user `admin` with a
+    token (a canary: it must never appear in a response)."""
     text = f"""apiVersion: v1
 kind: Config
 clusters:
@@ -289,14 +302,17 @@ clusters:
     server: {server_url}
 - name: other
   cluster:
-    server: {server_url}
+    server: {other_url or server_url}
 users:
 - name: stub-user
   user: {{}}
+- name: admin
+  user:
+    token: {admin_token}
 contexts:
 - name: {context}
   context: {{cluster: stub, user: stub-user, namespace: {namespace}}}
-- name: other
+- name: {other_context}
   context: {{cluster: other, user: stub-user, namespace: prod}}
 current-context: {context}
 """
