@@ -1,4 +1,5 @@
-"""The filesystem bypass corpus, end to end, against the real PyPI `filesystem-mcp` server.
+"""The filesystem bypass corpus, end to end, against the real PyPI `filesystem-mcp` server (and client roots,
+against a stub server that asks for them as the reference server does).
 
 The attacker drives the tools (a prompt-injected agent) and has planted symlinks in the workspace (a hostile
 repository). Canaries: secrets whose tokens must never appear in a response, marker files that must not be
@@ -401,3 +402,66 @@ def test_race_swapped_symlink_is_stopped_by_the_environment_wall(scene, venv, co
     # ...and the kernel's view still kept the swapped target out of reach.
     assert scene.tokens["OUT"] not in text
     assert resp["result"].get("isError") is True, text
+
+
+# -- client roots: the reference server replaces its allowed directories with them --------------------------------
+
+ROOTS_SERVER = r'''
+import json, sys
+# A stdio MCP server that, like the reference filesystem server, asks the client for its roots (roots/list)
+# and would adopt them as its allowed directories. Its one tool reports what it received.
+def send(msg):
+    sys.stdout.write(json.dumps(msg) + "\n"); sys.stdout.flush()
+pending = None
+for line in sys.stdin:
+    msg = json.loads(line)
+    if msg.get("method") == "initialize":
+        send({"jsonrpc": "2.0", "id": msg["id"], "result": {"protocolVersion": msg["params"]["protocolVersion"],
+              "capabilities": {"tools": {}}, "serverInfo": {"name": "roots-stub", "version": "1"}}})
+    elif msg.get("method") == "tools/call":
+        pending = msg["id"]
+        send({"jsonrpc": "2.0", "id": "roots-1", "method": "roots/list"})
+    elif msg.get("id") == "roots-1":
+        text = ("ADOPTED " + json.dumps([r["uri"] for r in msg["result"]["roots"]]) if "result" in msg
+                else "REFUSED " + msg["error"]["message"])
+        send({"jsonrpc": "2.0", "id": pending, "result": {"content": [{"type": "text", "text": text}]}})
+'''
+
+
+def roots_session(argv, scene, roots):
+    """Calls the stub's tool; answers its roots/list with `roots`; returns the tool's text."""
+    d = start(argv, scene)
+    try:
+        d.send({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "show_roots", "arguments": {}}})
+        while True:
+            msg = d.read_message(60)
+            if msg.get("method") == "roots/list":
+                d.send({"jsonrpc": "2.0", "id": msg["id"], "result": {"roots": [{"uri": u, "name": "r"} for u in roots]}})
+            elif msg.get("id") == 7:
+                return result_text(msg)
+    finally:
+        stop(d)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_client_roots_outside_the_workspace_never_reach_the_server(scene, contain, unpriv_contain, mode):
+    stub = scene.ws / ".roots_server.py"
+    stub.write_text(ROOTS_SERVER)
+    os.chmod(stub, 0o644)
+    server = ["/usr/bin/python3", str(stub)]
+    outside_roots = [f"file://{scene.ws}", f"file://{scene.out}"]
+    sneaky_roots = [f"file://{scene.ws}/link-out", f"file://{scene.ws}/..", "file:///"]
+    inside_roots = [f"file://{scene.ws}", f"file://{scene.ws}/sub"]
+    # Bare, the server adopts whatever the client offers.
+    assert str(scene.out) in roots_session(server, scene, outside_roots)
+    argv = [*launcher(contain, unpriv_contain, mode), "run", "--profile", "filesystem", "--workspace", str(scene.ws),
+            "--", *server]
+    text = roots_session(argv, scene, outside_roots)
+    # The server got an error instead of the roots: it adopted nothing.
+    assert text.startswith("REFUSED Blocked by contain: fs.paths: roots[1]"), text
+    assert f'resolves to {scene.out}, outside fs.paths allow list' in text, text
+    for uri in sneaky_roots:
+        text = roots_session(argv, scene, [uri])
+        assert text.startswith("REFUSED Blocked by contain: fs.paths: roots[0]"), (uri, text)
+    text = roots_session(argv, scene, inside_roots)
+    assert text == "ADOPTED " + json.dumps(inside_roots), text
