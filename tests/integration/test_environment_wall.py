@@ -362,6 +362,33 @@ def test_python_mcp_server_answers_initialize_under_base(contain, unpriv_contain
     replies = [json.loads(l) for l in out.decode().splitlines()]
     assert replies[0]["id"] == 1 and replies[0]["result"]["serverInfo"]["name"] == "wall-test"
     assert replies[1] == {"jsonrpc": "2.0", "id": 2, "result": {"tools": []}}
+    assert b"blocked" not in err, err.decode()  # base lets an ordinary server run without refusals
+
+
+NODE_SERVER = r'''
+const rl = require("readline").createInterface({ input: process.stdin });
+rl.on("line", (line) => {
+  const msg = JSON.parse(line);
+  if (msg.id === undefined) return;
+  const result = msg.method === "initialize"
+    ? { protocolVersion: msg.params.protocolVersion, capabilities: {}, serverInfo: { name: "node-wall-test", version: "1" } }
+    : { tools: [] };
+  process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id: msg.id, result }) + "\n");
+});
+'''
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_node_mcp_server_answers_initialize_under_base(contain, wall):
+    server = wall["ws"] / "server.js"
+    server.write_text(NODE_SERVER)
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    r = run_contain([contain, "run", "--profile", "base", "--workspace", str(wall["ws"]), "--", "node", str(server)],
+                    cwd=wall["ws"], input=(json.dumps(init) + "\n").encode())
+    assert r.returncode == 0, r.stderr.decode()
+    assert json.loads(r.stdout)["result"]["serverInfo"]["name"] == "node-wall-test"
+    assert b"blocked" not in r.stderr, r.stderr.decode()
 
 
 def test_namespaces_the_wall_needs_cannot_be_turned_off(contain, wall):
