@@ -192,3 +192,29 @@ private func writerThread(_ fd: Int32, _ bytes: [UInt8], chunk: Int = 1 << 20) -
     #expect(try rig.readServer() == nil)
     _ = try rig.finish()
 }
+
+@Test func pipelinedBurstArrivesInOrderAndWhole() throws {
+    // 2000 requests in one write (a pipelining client): gathered writes must keep order and bytes, with
+    // refusals answered in between, and every line whole.
+    var p = MCPPolicy()
+    p.tools.deny = ["bad"]
+    let rig = try ProxyRig(policy: p)
+    rig.start()
+    var burst: [UInt8] = []
+    var expected: [[UInt8]] = []
+    for i in 0..<2000 {
+        let tool = i % 7 == 0 ? "bad" : "good"
+        let line = Array(#"{"jsonrpc":"2.0","id":\#(i),"method":"tools/call","params":{"name":"\#(tool)","arguments":{"i":\#(i)}}}"#.utf8)
+        burst += line + [0x0A]
+        if tool == "good" { expected.append(line) }
+    }
+    let w = writerThread(rig.clientWrite, burst, chunk: 1 << 16)
+    for e in expected { #expect(try rig.readServer() == e) }
+    for i in stride(from: 0, to: 2000, by: 7) {
+        let reply = try JSONParser.parse(try #require(try rig.readClient()))
+        #expect(reply["id"] == .number(String(i)))
+    }
+    if let w { Threads.join(w) }
+    let left = try rig.finish()
+    #expect(left.client.isEmpty && left.server.isEmpty)
+}
