@@ -28,7 +28,7 @@ import tempfile
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, SETPRIV
 from k8s_stub import K8sStub, write_kubeconfig
 from mcpdriver import Driver, is_blocked, result_text
 
@@ -149,8 +149,17 @@ def contained_env(clusters):
     return env
 
 
-def contained_argv(contain, name, venv, audit):
-    return [contain, "run", "--profile", PROFILE, "--audit", str(audit), "--", *server_argv(name, venv)]
+def contained_argv(contain, name, venv, audit, prefix=()):
+    return [*prefix, contain, "run", "--profile", PROFILE, "--audit", str(audit), "--", *server_argv(name, venv)]
+
+
+@pytest.fixture
+def outdir():
+    """A directory the unprivileged uid can write its audit log into (pytest's own tmp root is root-only)."""
+    d = pathlib.Path(tempfile.mkdtemp(prefix="contain-kube-audit-"))
+    os.chmod(d, 0o777)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def payloads_for(server):
@@ -180,12 +189,14 @@ def test_every_payload_does_damage_without_contain(server, clusters, venv):
     assert not harmless, f"payloads that did no damage bare: {harmless}"
 
 
+@pytest.mark.parametrize("mode", ["root", "unprivileged"])
 @pytest.mark.parametrize("server", SERVERS)
-def test_every_payload_is_blocked_by_contain(server, clusters, venv, contain, tmp_path):
+def test_every_payload_is_blocked_by_contain(server, mode, clusters, venv, contain, unpriv_contain, outdir):
     """Under the shipped profile: every payload is answered "Blocked by contain" and does no damage; over the
-    whole session the stubs hear of no namespace but dev and staging."""
-    audit = tmp_path / "audit.jsonl"
-    d = Driver(contained_argv(contain, server, venv, audit), env=contained_env(clusters), cwd=str(clusters.dir))
+    whole session the stubs hear of no namespace but dev and staging. As root and as an unprivileged user."""
+    audit = outdir / "audit.jsonl"
+    binary, prefix = (unpriv_contain, SETPRIV) if mode == "unprivileged" else (contain, ())
+    d = Driver(contained_argv(binary, server, venv, audit, prefix), env=contained_env(clusters), cwd=str(clusters.dir))
     failures = []
     session_forbidden = set()
     try:
@@ -247,3 +258,36 @@ def test_allowed_calls_return_the_stubs_data(server, clusters, venv, contain, tm
         rc, err = d.close()
         clusters.reset()
     assert not problems, f"allowed calls that failed: {problems}\nstderr: {err[-2000:]}"
+
+
+ENVIRONMENT_PAYLOADS = ["ctx-space", "ctx-equals", "cluster", "kubeconfig", "kubeconfig-equals", "server", "server-short",
+                        "server-attached", "server-equals", "config-use-context", "config-set-ns",
+                        "py-get-context", "py-generic-context"]
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_environment_wall_alone_keeps_other_clusters_out(server, clusters, venv, contain, tmp_path):
+    """With the transport wall in record-only mode (--observe), the payloads that aim at another cluster or
+    kubeconfig go through to the server, and the environment wall still stops them: the other cluster's address
+    is not in network.allow, another kubeconfig file is not in the view, and the kubeconfig is read-only."""
+    audit = tmp_path / "audit.jsonl"
+    argv = [contain, "run", "--observe", "--profile", PROFILE, "--audit", str(audit), "--", *server_argv(server, venv)]
+    d = Driver(argv, env=contained_env(clusters), cwd=str(clusters.dir))
+    failures = []
+    try:
+        d.initialize()
+        for p in [p for p in payloads_for(server) if p["id"] in ENVIRONMENT_PAYLOADS]:
+            resp, text = call(d, clusters, p)
+            if is_blocked(resp):
+                failures.append((p["id"], "blocked by the transport wall in observe mode"))
+            dmg = clusters.damage(p, text)
+            if dmg or clusters.other.log()["requests"]:
+                failures.append((p["id"], dmg, clusters.other.log()["requests"], text[:300]))
+    finally:
+        rc, err = d.close()
+        clusters.reset()
+    assert not failures, failures
+    # The other cluster listens on the host's loopback; inside the sandbox 127.0.0.1 is the sandbox's own, empty
+    # loopback (the broker only carries network.allow destinations out), so its connects are refused there.
+    events = [json.loads(line) for line in audit.read_text().splitlines() if line.strip()]
+    assert any(e.get("wall") == "transport" and e.get("verdict") == "would_block" for e in events)
