@@ -248,6 +248,9 @@ public enum Sys {
         return r > 0 ? Int(r) : 0
     }
 
+    /// Whether seccomp can send calls to a supervisor (SECCOMP_RET_USER_NOTIF, Linux 5.0+).
+    public static func seccompUserNotifAvailable() -> Bool { contain_sys_seccomp_user_notif_available() == 0 }
+
     /// The highest capability number this kernel knows (the bounding set is dropped up to it).
     public static func lastCapability() -> UInt64 {
         if case .success(let bytes) = readFile("/proc/sys/kernel/cap_last_cap", limit: 32),

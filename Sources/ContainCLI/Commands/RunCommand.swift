@@ -104,8 +104,19 @@ struct RunSession {
                 allowlist = a
                 generated = [("/etc/hosts", a.hostsFileText), ("/etc/resolv.conf", a.resolvConfText)]
             }
-            program = try SeccompCompiler.compile(profile.environment.syscalls, mode: .enforce,
-                                                  network: profile.environment.network)
+            var syscalls = profile.environment.syscalls
+            if syscalls.report && !Sys.seccompUserNotifAvailable() {
+                // Reporting denied syscalls needs USER_NOTIF. Fail closed unless the profile accepts less.
+                if case .allow = profile.environment.network {
+                    return fail("seccomp: this kernel has no SECCOMP_RET_USER_NOTIF, which network.allow needs to broker connections; upgrade to Linux 5.9+ or use network: none")
+                }
+                guard profile.bestEffort else {
+                    return fail("seccomp: this kernel has no SECCOMP_RET_USER_NOTIF, so denied syscalls cannot be reported; upgrade to Linux 5.0+, set syscalls.report: false, or best_effort: true")
+                }
+                syscalls.report = false
+                log.note("seccomp: denied syscalls are refused but not reported (no SECCOMP_RET_USER_NOTIF on this kernel; best_effort)")
+            }
+            program = try SeccompCompiler.compile(syscalls, mode: .enforce, network: profile.environment.network)
         } catch {
             return fail("\(error)")
         }

@@ -10,4 +10,6 @@ int contain_sys_pidfd_open(pid_t pid);
 int contain_sys_pidfd_getfd(int pidfd, int fd);
 /// The Landlock ABI version, or -1 (ENOSYS: not built; EOPNOTSUPP: disabled at boot).
 int contain_sys_landlock_abi(void);
+/// 0 when the kernel's seccomp supports SECCOMP_RET_USER_NOTIF (SECCOMP_GET_ACTION_AVAIL), else -1.
+int contain_sys_seccomp_user_notif_available(void);
 #endif
