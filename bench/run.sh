@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Reproducible benchmarks of contain against its peers, all measured in the same run on the same machine:
+#   start-up:     contain run --profile strict -- /bin/true   vs bwrap (same namespaces + a filter of the same size),
+#                 unshare -Urmpfn, firejail --noprofile, and bare /bin/true
+#   steady state: a syscall-heavy loop (getppid + small reads) bare vs under contain's base profile
+#   memory:       the supervisor's peak RSS while a server runs
+# Results: bench/results/*.json (raw hyperfine output) and docs/benchmarks.md (ratios + machine description).
+# Run as root (firejail needs it here) from the repo root: bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v hyperfine >/dev/null && command -v bwrap >/dev/null && command -v firejail >/dev/null \
+  || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine bubblewrap firejail strace >/dev/null
+[ -x .build/release/contain ] || swift build -c release
+mkdir -p bench/results
+OUT=bench/results
+C=.build/release/contain
+RUNS=${RUNS:-200}
+
+# A filter for bwrap with the same number of instructions as contain's strict profile.
+$C check --export-bpf "$OUT/strict.bpf" strict >/dev/null
+exec 9<"$OUT/strict.bpf"
+
+hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$OUT/startup.json" \
+  -n bare "/bin/true" \
+  -n contain-strict "$C run --profile strict -- /bin/true" \
+  -n bwrap "bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/lib64 /lib64 --symlink usr/lib /lib --symlink usr/bin /bin --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL --seccomp 9 /bin/true" \
+  -n unshare "unshare -Urmpfn /bin/true" \
+  -n firejail "firejail --quiet --noprofile /bin/true" >&2
+
+gcc -O2 -o "$OUT/getppid_loop" bench/getppid_loop.c
+WS=$(mktemp -d); cp "$OUT/getppid_loop" "$WS/"; chmod 755 "$WS" "$WS/getppid_loop"; chown -R 65534:65534 "$WS" || true
+hyperfine -N --warmup 2 --runs 15 --export-json "$OUT/steady.json" \
+  -n bare "$WS/getppid_loop 1000000" \
+  -n contain-base "$C run --profile base --workspace $WS -- $WS/getppid_loop 1000000" \
+  -n bwrap "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --seccomp 9 $WS/getppid_loop 1000000" >&2 || true
+
+# Supervisor peak RSS while a Python server runs (sleeps 2 s inside the sandbox).
+/usr/bin/time -f '%M' -o "$OUT/rss.txt" $C run --profile base --workspace "$WS" -- /usr/bin/python3 -c 'import time; time.sleep(2)' || true
+
+.venv-test/bin/python bench/report.py "$OUT" > docs/benchmarks.md 2>/dev/null || python3 bench/report.py "$OUT" > docs/benchmarks.md
+echo "wrote docs/benchmarks.md" >&2
