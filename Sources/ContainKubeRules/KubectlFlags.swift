@@ -40,6 +40,8 @@ enum KubectlFlags {
         "as-uid": v(.retarget), "username": v(.retarget), "password": v(.retarget),
         "certificate-authority": v(.retarget), "client-certificate": v(.retarget), "client-key": v(.retarget),
         "tls-server-name": v(.retarget), "insecure-skip-tls-verify": b(.retarget),
+        // kubectl preferences (kuberc, 1.33+): default flags and aliases from a file of the caller's choosing.
+        "kuberc": v(.retarget),
         "disable-compression": b(), "match-server-version": b(), "warnings-as-errors": b(),
         "request-timeout": v(), "v": v(), "vmodule": v(), "log-flush-frequency": v(),
         "cache-dir": v(.writesFile), "log-file": v(.writesFile), "log-dir": v(.writesFile),

@@ -101,6 +101,7 @@ func readsInAllowedNamespacesPass(_ line: String) {
     "kubectl get pods --client-key /tmp/k -n dev",
     "kubectl get pods --client-certificate=/tmp/c -n dev",
     "kubectl get pods --tls-server-name evil -n dev",
+    "kubectl get pods --kuberc=/tmp/prefs -n dev",
     "kubectl --log-file=/tmp/x get pods -n dev",
     "kubectl get pods --cache-dir /tmp/c -n dev",
     "kubectl get pods --profile cpu --profile-output /tmp/p -n dev",
