@@ -28,7 +28,9 @@ final class CPlanStorage {
         envp = .allocate(capacity: p.environment.count + 1)
         if let bytes, !bytes.isEmpty {
             let f = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 8)
-            bytes.withUnsafeBytes { f.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            bytes.withUnsafeBytes { src in
+                if let base = src.baseAddress { f.copyMemory(from: base, byteCount: src.count) }
+            }
             filter = f
         } else {
             filter = nil

@@ -50,7 +50,7 @@ public final class RunningSandbox: @unchecked Sendable {
     /// without reporting, e.g. killed). Call once.
     public func waitForExit() -> Int32 {
         var raw: Int32 = 0
-        let got = withUnsafeMutableBytes(of: &raw) { Sys.readFull(statusFD, into: $0.baseAddress!, count: 4) }
+        let got = withUnsafeMutableBytes(of: &raw) { Sys.readFull(statusFD, into: $0) }
         Sys.close(statusFD)
         let initStatus = (try? Sys.waitpid(initPID).get()) ?? 0
         reaped = true
@@ -129,7 +129,7 @@ public enum Launcher {
         var ackClosed = false
         while true {
             var rec = contain_report()
-            let r = withUnsafeMutableBytes(of: &rec) { Sys.readFull(report.read, into: $0.baseAddress!, count: MemoryLayout<contain_report>.size) }
+            let r = withUnsafeMutableBytes(of: &rec) { Sys.readFull(report.read, into: $0) }
             guard case .success(let n) = r, n == MemoryLayout<contain_report>.size else { break }
             if rec.step == CONTAIN_REPORT_LISTENER {
                 switch takeListener(initPID: pid, fd: rec.err) {

@@ -89,21 +89,22 @@ public enum Sys {
         return .success((fds[0], fds[1]))
     }
 
-    /// read(2) of up to `count` bytes. Policy: retry.
-    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int) -> Result<Int, Failure> {
+    /// read(2) into `buffer`. Policy: retry.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Failure> {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return .success(0) }
         while true {
-            let n = Glibc.read(fd, buffer, count)
+            let n = Glibc.read(fd, base, buffer.count)
             if n >= 0 { return .success(n) }
             if errno == EINTR { continue }
             return .failure(Failure("read", errno))
         }
     }
 
-    /// Reads exactly `count` bytes or fewer at end-of-file. Policy: retry.
-    public static func readFull(_ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int) -> Result<Int, Failure> {
+    /// Fills `buffer`, or fewer bytes at end-of-file. Policy: retry.
+    public static func readFull(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Failure> {
         var got = 0
-        while got < count {
-            switch read(fd, into: buffer + got, count: count - got) {
+        while got < buffer.count {
+            switch read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[got...])) {
             case .failure(let f): return .failure(f)
             case .success(0): return .success(got)
             case .success(let n): got += n
@@ -151,7 +152,8 @@ public enum Sys {
             var out: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 4096)
             while out.count < limit {
-                let r = chunk.withUnsafeMutableBytes { read(fd, into: $0.baseAddress!, count: min($0.count, limit - out.count)) }
+                let want = min(chunk.count, limit - out.count)
+                let r = chunk.withUnsafeMutableBytes { read(fd, into: UnsafeMutableRawBufferPointer(rebasing: $0[..<want])) }
                 switch r {
                 case .failure(let f): return .failure(Failure("read \(path)", f.errno))
                 case .success(0): return .success(out)
