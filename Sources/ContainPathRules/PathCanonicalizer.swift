@@ -124,10 +124,13 @@ public struct PathCanonicalizer: Sendable {
         let fd = PathSys.openInRoot(root.fd, PathByteOps.join(comps), followFinal: followFinal)
         if fd >= 0 {
             defer { PathSys.closeFD(fd) }
-            let type = PathSys.fileType(fd)
-            if type.mode < 0 { throw .lookupFailed(at: display(comps), errno: Errno(Int32(-type.mode)).name) }
-            let path = try root.location(of: fd, links: type.links, display: display(comps))
-            return Resolution(bytes: path, exists: true, finalIsSymlink: type.mode == Int64(S_IFLNK))
+            let info: PathSys.FileInfo
+            switch PathSys.fileInfo(fd) {
+            case .success(let i): info = i
+            case .failure(let e): throw .lookupFailed(at: display(comps), errno: e.name)
+            }
+            let path = try root.location(of: fd, links: info.links, display: display(comps))
+            return Resolution(bytes: path, exists: true, finalIsSymlink: info.isSymlink)
         }
         switch -fd {
         case ENOENT, ENOTDIR, ELOOP:
@@ -141,25 +144,51 @@ public struct PathCanonicalizer: Sendable {
     }
 
     /// Component-by-component resolution with the kernel's semantics, confined to the root by construction:
-    /// only single names are opened (O_NOFOLLOW), ".." pops our own stack, absolute symlink targets restart
-    /// at the root. Stops at the first missing component and appends the cleaned rest.
+    /// only single names are opened (O_NOFOLLOW), ".." never rises above the root and must land on the very
+    /// directory the walk came down from (device and inode compared; a directory moved meanwhile is a race
+    /// and refused), absolute symlink targets restart at the root. Stops at the first missing component and
+    /// appends the cleaned rest. One descriptor is held at a time, however deep the path.
     func walk(_ comps: [PathBytes], in root: ResolutionRoot, followFinal: Bool) throws(PathCanonicalizationError) -> Resolution {
-        var fds: [Int32] = []
-        defer { for f in fds { PathSys.closeFD(f) } }
+        var current: Int32 = -1 // -1: at the root
+        defer { if current >= 0 { PathSys.closeFD(current) } }
         var names: [PathBytes] = []
+        var ancestors: [(device: UInt64, inode: UInt64)] = [] // identity of the directory above names[i]
+        var currentID = root.identity
+        var currentIsDirectory = true
         var pending = Array(comps.reversed())
         var links = 0
         var tail: [PathBytes] = []
         var finalIsSymlink = false
 
+        func moveTo(_ fd: Int32) {
+            if current >= 0 { PathSys.closeFD(current) }
+            current = fd
+        }
+
         walking: while let c = pending.popLast() {
             if c == PathByteOps.dotComponent { continue }
             if c == PathByteOps.dotDotComponent {
-                if let f = fds.popLast() { PathSys.closeFD(f); names.removeLast() }
+                if !currentIsDirectory {
+                    // "file/..": ENOTDIR for the kernel; keep the cleaned rest, as for a missing name.
+                    tail = [c] + pending.reversed()
+                    break walking
+                }
+                guard let expected = ancestors.popLast() else { continue } // "/.." is "/"
+                names.removeLast()
+                if names.isEmpty { moveTo(-1); currentID = root.identity; currentIsDirectory = true; continue }
+                let up = PathSys.openParent(current)
+                if up < 0 { throw .lookupFailed(at: display(names), errno: Errno(-up).name) }
+                switch PathSys.fileInfo(up) {
+                case .success(let i) where i.device == expected.device && i.inode == expected.inode:
+                    moveTo(up); currentID = expected; currentIsDirectory = true
+                case .success:
+                    PathSys.closeFD(up); throw .raced(display(names))
+                case .failure(let e):
+                    PathSys.closeFD(up); throw .lookupFailed(at: display(names), errno: e.name)
+                }
                 continue
             }
-            let parent = fds.last ?? root.fd
-            let fd = PathSys.openComponent(parent, c)
+            let fd = PathSys.openComponent(current >= 0 ? current : root.fd, c)
             if fd < 0 {
                 if -fd == ENOENT || -fd == ENOTDIR {
                     tail = [c] + pending.reversed()
@@ -167,14 +196,17 @@ public struct PathCanonicalizer: Sendable {
                 }
                 throw .lookupFailed(at: display(names + [c]), errno: Errno(-fd).name)
             }
-            let type = PathSys.fileType(fd)
-            if type.mode < 0 {
+            let info: PathSys.FileInfo
+            switch PathSys.fileInfo(fd) {
+            case .success(let i): info = i
+            case .failure(let e):
                 PathSys.closeFD(fd)
-                throw .lookupFailed(at: display(names + [c]), errno: Errno(Int32(-type.mode)).name)
+                throw .lookupFailed(at: display(names + [c]), errno: e.name)
             }
-            if type.mode == Int64(S_IFLNK) {
+            if info.isSymlink {
                 if pending.isEmpty && !followFinal {
-                    fds.append(fd); names.append(c); finalIsSymlink = true
+                    ancestors.append(currentID); names.append(c); moveTo(fd)
+                    currentID = (info.device, info.inode); currentIsDirectory = false; finalIsSymlink = true
                     continue
                 }
                 defer { PathSys.closeFD(fd) }
@@ -192,21 +224,21 @@ public struct PathCanonicalizer: Sendable {
                     break walking
                 }
                 if target.first == PathByteOps.slash {
-                    for f in fds { PathSys.closeFD(f) }
-                    fds.removeAll(); names.removeAll()
+                    moveTo(-1); names.removeAll(); ancestors.removeAll(); currentID = root.identity
+                    currentIsDirectory = true
                 }
                 pending.append(contentsOf: PathByteOps.components(target).reversed())
                 continue
             }
-            fds.append(fd); names.append(c)
+            ancestors.append(currentID); names.append(c); moveTo(fd)
+            currentID = (info.device, info.inode)
+            currentIsDirectory = info.mode == Int64(S_IFDIR)
         }
 
         // The existing part as the kernel stores it (the names on disk, bind mounts as seen in the view).
-        var resolved: [PathBytes]
-        if let deepest = fds.last {
-            resolved = PathByteOps.components(try root.location(of: deepest, links: 1, display: display(names)))
-        } else {
-            resolved = []
+        var resolved: [PathBytes] = []
+        if current >= 0 {
+            resolved = PathByteOps.components(try root.location(of: current, links: 1, display: display(names)))
         }
         for t in tail {
             if t == PathByteOps.dotComponent { continue }
@@ -227,6 +259,8 @@ public struct PathCanonicalizer: Sendable {
 /// check, and the prefix the kernel reports for it from our side.
 final class ResolutionRoot {
     let fd: Int32
+    /// Device and inode of the root directory (where ".." stops).
+    let identity: (device: UInt64, inode: UInt64)
     /// Empty when the root reads back as "/" (the host root, or a root in another mount namespace,
     /// whose paths the kernel already reports relative to that namespace).
     let prefix: PathBytes
@@ -237,6 +271,12 @@ final class ResolutionRoot {
         if bytes.contains(0) { throw .rootUnavailable(root: rootPath, errno: "NUL in path") }
         let fd = PathSys.openDirectoryPath(bytes)
         if fd < 0 { throw .rootUnavailable(root: rootPath, errno: Errno(-fd).name) }
+        switch PathSys.fileInfo(fd) {
+        case .success(let i): identity = (i.device, i.inode)
+        case .failure(let e):
+            PathSys.closeFD(fd)
+            throw .rootUnavailable(root: rootPath, errno: "fstat: \(e.name)")
+        }
         switch PathSys.pathOfDescriptor(fd) {
         case .success(let p):
             self.prefix = (p == [PathByteOps.slash]) ? [] : p

@@ -73,13 +73,36 @@ enum PathSys {
         }
     }
 
-    /// fstat(2) file type bits (S_IFMT) and link count, or -errno in `.mode`.
-    static func fileType(_ fd: Int32) -> (mode: Int64, links: UInt64) {
+    /// What fstat(2) says about an fd: file type bits (S_IFMT), link count, and identity (device, inode).
+    struct FileInfo {
+        var mode: Int64
+        var links: UInt64
+        var device: UInt64
+        var inode: UInt64
+        var isSymlink: Bool { mode == Int64(Glibc.S_IFLNK) }
+    }
+
+    /// fstat(2), or the errno.
+    static func fileInfo(_ fd: Int32) -> Result<FileInfo, Errno> {
         var st = stat()
         while true {
-            if fstat(fd, &st) == 0 { return (Int64(st.st_mode & S_IFMT), UInt64(st.st_nlink)) }
+            if fstat(fd, &st) == 0 {
+                return .success(FileInfo(mode: Int64(st.st_mode & S_IFMT), links: UInt64(st.st_nlink),
+                                         device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
+            }
             if errno == EINTR { continue }
-            return (Int64(-errno), 0)
+            return .failure(Errno(errno))
+        }
+    }
+
+    /// openat(2) of ".." below `dirFD` (O_PATH): the walker's way up, one lookup, checked by the caller
+    /// against the identity of the directory it came from. Returns fd or -errno.
+    static func openParent(_ dirFD: Int32) -> Int32 {
+        while true {
+            let fd = openat(dirFD, "..", contain_o_path | O_DIRECTORY | O_CLOEXEC)
+            if fd >= 0 { return fd }
+            if errno == EINTR { continue }
+            return -errno
         }
     }
 

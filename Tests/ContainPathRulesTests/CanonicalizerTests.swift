@@ -1,6 +1,7 @@
 // Canonicalisation against a real tree with real symlinks (Fixture). Each case: what a client sends, and
 // the path open(2) would actually reach.
 
+import Foundation
 import Testing
 import ContainRuleKit
 @testable import ContainPathRules
@@ -78,6 +79,13 @@ private let primaryCases: [CanonCase] = [
     CanonCase("$T/work/c40-0", "$T/work/missing-target.txt", "40 symlinks ending dangling (walker counts like the kernel)"),
     CanonCase("$T/work/link-env", "$T/work/.env", "symlink to a secret"),
     CanonCase("$T/work/hardlink.txt", "$T/work/hardlink.txt", "hard link: same inode, inside name"),
+    // The walker (something is missing) going up with "..": verified parent by parent.
+    CanonCase("$T/work/a/b/../../newfile.txt", "$T/work/newfile.txt", "walker: .. over existing dirs, then missing"),
+    CanonCase("$T/work/link-out/../outside/new.txt", "$T/outside/new.txt", "walker: .. after a symlink, then missing"),
+    CanonCase("$T/work/deeplink/../../missing", "$T/work/missing", "walker: physical .. after a deep symlink"),
+    CanonCase("$T/work/a/link-up2/work/dangling-out", "$T/outside/created.txt", "walker: symlink to ../.., then a dangling link"),
+    CanonCase("$T/work/a/b/../../../../../../../../../../nonexistent", "/nonexistent", "walker: .. stops at /"),
+    CanonCase("nodir/../a/b/../b/new.txt", "$T/work/a/b/new.txt", "walker: missing then .. back into existing"),
 ]
 
 @Test(arguments: primaryCases)
@@ -179,6 +187,17 @@ func refusesWhatCannotBeResolved(_ c: ErrorCase) {
     #expect(try c.canonicalPaths("file://localhost" + fx.t("$T/wor%6B/a")).first == fx.t("$T/work/a"))
     // Nothing special: one reading.
     #expect(try c.canonicalPaths(fx.t("$T/work/file.txt")) == [fx.t("$T/work/file.txt")])
+}
+
+@Test func deepTreesResolveThroughTheWalker() throws {
+    // 1500 nested directories and a missing file at the bottom, with a ".." on the way: the walker goes
+    // down and back up level by level (it holds one descriptor at a time, so depth cannot exhaust the
+    // supervisor's descriptors).
+    var rel = "work/deep"
+    for _ in 0..<1500 { rel += "/d" }
+    fx.mkdir(rel)
+    #expect(try canon("$T/" + rel + "/../d/missing.txt") == fx.t("$T/" + rel + "/missing.txt"))
+    #expect(try canon("$T/" + rel + "/missing/../../../../x") == fx.t("$T/" + String(rel.dropLast(6)) + "/x"))
 }
 
 @Test func hardLinkIsTheSameInodeUnderAnInsideName() throws {
