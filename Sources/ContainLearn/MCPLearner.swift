@@ -55,6 +55,7 @@ public struct MCPLearner: Sendable {
         var namespaces: [String: Int] = [:]
         var namespaceTools = Set<String>()
         var kubeVerbs: [String: Int] = [:]
+        var learnedPaths: [(PathRule, [String: Int])] = []
         for (tool, rec) in tools.sorted(by: { $0.key < $1.key }) {
             if let (rule, notes, review, ns, verbs) = commandRule(tool: tool, rec) {
                 m.commands.append(rule)
@@ -64,15 +65,28 @@ public struct MCPLearner: Sendable {
                 namespaces.merge(ns, uniquingKeysWith: +)
                 kubeVerbs.merge(verbs, uniquingKeysWith: +)
             }
-            if let (rule, notes) = pathRule(tool: tool, rec) {
-                m.paths.append(rule)
-                result.entries.merge(notes) { a, _ in a }
-            }
+            if let learned = pathRule(tool: tool, rec) { learnedPaths.append(learned) }
             for (key, values) in rec.arguments where key == "namespace" || key.hasSuffix(".namespace") {
                 for (v, n) in values {
                     if case .string(let s) = v, !s.isEmpty { namespaces[s, default: 0] += n; namespaceTools.insert(tool) }
                 }
             }
+        }
+        // Tools whose paths were learned the same (a filesystem server's read_file, write_file, ...) share one rule.
+        var groups: [(rule: PathRule, counts: [String: Int])] = []
+        for (rule, counts) in learnedPaths {
+            if let i = groups.firstIndex(where: { $0.rule.allow == rule.allow && $0.rule.fields == rule.fields }) {
+                groups[i].rule.tools += rule.tools
+                groups[i].counts.merge(counts, uniquingKeysWith: +)
+            } else {
+                groups.append((rule, counts))
+            }
+        }
+        for (n, g) in groups.enumerated() {
+            var rule = g.rule
+            if rule.tools.count > 1 { rule.id = groups.count == 1 ? "learned.paths" : "learned.paths.\(n + 1)" }
+            for (glob, count) in g.counts { result.entries["glob:\(rule.id):\(glob)"] = "seen: \(count)x" }
+            m.paths.append(rule)
         }
         if !namespaceTools.isEmpty {
             var k = KubernetesRule(id: "learned.kubernetes", tools: namespaceTools.sorted())
@@ -275,7 +289,8 @@ public struct MCPLearner: Sendable {
 
     // MARK: - paths
 
-    private func pathRule(tool: String, _ rec: ObservationSnapshot.ToolRecord) -> (PathRule, [String: String])? {
+    /// The path rule for one tool and how often each of its globs was used.
+    private func pathRule(tool: String, _ rec: ObservationSnapshot.ToolRecord) -> (PathRule, [String: Int])? {
         var fields = Set<String>()
         var paths: [String: Int] = [:]
         for (key, values) in rec.arguments {
@@ -313,9 +328,7 @@ public struct MCPLearner: Sendable {
             }
         }
         rule.allow = globs.keys.sorted()
-        var notes: [String: String] = [:]
-        for (g, n) in globs { notes["glob:\(rule.id):\(g)"] = "seen: \(n)x" }
-        return (rule, notes)
+        return (rule, globs)
     }
 
     /// A path argument as the server resolves it: `~` is the home directory, relative paths start at the

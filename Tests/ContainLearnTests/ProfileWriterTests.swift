@@ -246,3 +246,24 @@ func pythonServerRun() throws -> (Observation, TreeFacts) {
         #expect(r.review.contains { $0.contains("/var/lib") })
     }
 }
+
+@Suite struct PathRuleTests {
+    @Test func toolsWithTheSamePathsShareOneRule() throws {
+        let o = Observation()
+        o.recordToolCall(name: "read_file", arguments: try JSONParser.parse(#"{"path":"/home/tester/project/a.txt"}"#), requestID: "1")
+        o.recordToolCall(name: "write_file", arguments: try JSONParser.parse(#"{"path":"/home/tester/project/b.txt","content":"x"}"#), requestID: "2")
+        o.recordToolCall(name: "list_directory", arguments: try JSONParser.parse(#"{"path":"/home/tester/project"}"#), requestID: "3")
+        o.recordToolCall(name: "move_file", arguments: try JSONParser.parse(#"{"source":"~/project/b.txt","destination":"/srv/x/c.txt"}"#), requestID: "4")
+        let out = ProfileWriter.write(o.snapshot, options: options(TreeFacts(files: [])))
+        let p = try profileLoader.load(yaml: out.yaml, file: "/tmp/learned.yaml")
+        let paths = try #require(p.mcp?.paths)
+        #expect(paths.count == 2)
+        #expect(paths[0].id == "learned.paths.1" && paths[0].tools == ["list_directory", "read_file", "write_file"])
+        #expect(paths[0].allow == [ws + "/**"] && paths[0].fields.isEmpty)
+        // `~` is the home directory; a path outside the workspace stays exact.
+        #expect(paths[1].tools == ["move_file"] && paths[1].allow == [ws + "/**", "/srv/x/c.txt"])
+        #expect(out.yaml.contains("- \"${WORKSPACE}/**\"   # seen: 3x"))
+        // Content arguments are not paths and are not kept in the profile.
+        #expect(!out.yaml.contains("content"))
+    }
+}

@@ -4,7 +4,9 @@ blocked and reported. Learned on a real MCP server from PyPI (mcp-shell-server, 
 binary and a multithreaded program; the learned profiles never contain contain's own setup syscalls."""
 import os
 import pathlib
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 import yaml
@@ -265,3 +267,85 @@ def test_learn_program_then_rerun_and_refuse_the_extra(contain, workspace, tmp_p
     assert "mkdir refused" in lines, r.stdout.decode()
     err = r.stderr.decode()
     assert "blocked" in err and "socket" in err, err
+
+
+def fs_session(argv, ws, calls):
+    d = Driver(argv, cwd=str(ws))
+    try:
+        d.initialize()
+    except (EOFError, TimeoutError) as e:
+        rc, err = d.close()
+        raise AssertionError(f"{e}; exit {rc}; stderr:\n{err}")
+    tools = sorted(t["name"] for t in d.list_tools())
+    results = [d.call(name, args) for name, args in calls]
+    rc, err = d.close()
+    return tools, results, rc, err
+
+
+def test_learn_filesystem_server_then_rerun(contain, venv, workspace, tmp_path, secret):
+    """filesystem-mcp (PyPI): the tools used share one path rule; an unused tool disappears from tools/list;
+    a path outside the learned ones is blocked and reported."""
+    server = venv("fs", "filesystem-mcp")
+    (workspace / "sub").mkdir()
+    (workspace / "sub" / "b.txt").write_text("bee\n")
+    for p in [workspace / "sub", workspace / "sub" / "b.txt"]:
+        os.chown(p, UNPRIV_UID, UNPRIV_UID)
+    work = [("list_directory", {"path": str(workspace)}), ("read_file", {"path": str(workspace / "README.txt")}),
+            ("write_file", {"path": str(workspace / "out.txt"), "content": "written\n"}),
+            ("read_file", {"path": str(workspace / "sub" / "b.txt")})]
+    out = tmp_path / "fs.yaml"
+    tools, learned, rc, err = fs_session([contain, "learn", "--output", str(out), "--workspace", str(workspace), "--",
+                                          server, str(workspace)], workspace, work)
+    assert rc == 0, err
+    assert "list_allowed_directories" in tools
+    assert "wrote to ${WORKSPACE}: kept read-write" in err, err
+    assert run([contain, "check", str(out)]).returncode == 0
+    p = yaml.safe_load(out.read_text())
+    assert p["environment"]["filesystem"]["write"] == ["${WORKSPACE}"]
+    assert p["mcp"]["tools"]["allow"] == ["list_directory", "read_file", "write_file"]
+    assert p["mcp"]["paths"] == [{"id": "learned.paths", "tools": ["list_directory", "read_file", "write_file"],
+                                  "allow": ["${WORKSPACE}/**"]}]
+    (workspace / "out.txt").unlink()
+
+    secret_path, token = secret
+    tools, results, rc, err = fs_session(
+        [contain, "run", "--profile", str(out), "--workspace", str(workspace), "--", server, str(workspace)], workspace,
+        work + [("read_file", {"path": str(secret_path)}), ("list_allowed_directories", {})])
+    assert rc == 0, err
+    assert tools == ["list_directory", "read_file", "write_file"]
+    assert [result_text(r) for r in results[:4]] == [result_text(r) for r in learned]
+    assert is_blocked(results[4]) and token not in result_text(results[4])
+    assert is_blocked(results[5]) and "list_allowed_directories" in result_text(results[5])
+    assert "learned.paths" in err and "tools.default" in err, err
+
+
+@pytest.fixture
+def world_tmp():
+    """A directory uid 65534 can reach (pytest's tmp_path lives under a 0700 directory)."""
+    d = pathlib.Path(tempfile.mkdtemp(prefix="contain-learn-"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_learn_as_an_unprivileged_user(unpriv_contain, world_tmp):
+    """Learning needs no privilege: the same loop, started as uid 65534."""
+    from conftest import SETPRIV
+    ws = world_tmp / "ws"
+    ws.mkdir()
+    (ws / "README.txt").write_text("a file in the workspace\n")
+    exe = build_program(world_tmp, static=False)
+    for d, _, files in os.walk(world_tmp):
+        os.chown(d, UNPRIV_UID, UNPRIV_UID)
+        for f in files:
+            os.chown(os.path.join(d, f), UNPRIV_UID, UNPRIV_UID)
+    out = world_tmp / "p.yaml"
+    r = run([*SETPRIV, unpriv_contain, "learn", "--output", str(out), "--workspace", str(ws), "--no-mcp", "--",
+             exe, str(ws), "2"])
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().strip() == "ok 2"
+    assert run([unpriv_contain, "check", str(out)]).returncode == 0
+    r = run([*SETPRIV, unpriv_contain, "run", "--profile", str(out), "--workspace", str(ws), "--",
+             exe, str(ws), "2"])
+    assert r.returncode == 0 and r.stdout.decode().strip() == "ok 2", r.stderr.decode()
+    assert "blocked" not in r.stderr.decode()
