@@ -267,3 +267,33 @@ func pythonServerRun() throws -> (Observation, TreeFacts) {
         #expect(!out.yaml.contains("content"))
     }
 }
+
+@Suite struct ShellStringTests {
+    func learn(_ commands: [String]) throws -> (Profile, LearnOutput) {
+        let o = Observation()
+        for (i, c) in commands.enumerated() {
+            o.recordToolCall(name: "run_command", arguments: .object([("cmd", .string(c))]), requestID: String(i))
+        }
+        let out = ProfileWriter.write(o.snapshot, options: options(TreeFacts(files: [])))
+        let diags = profileLoader.check(yaml: out.yaml, file: "/tmp/learned.yaml").filter { $0.severity == .error }
+        #expect(diags.isEmpty, "\(diags)\n\(out.yaml)")
+        return (try profileLoader.load(yaml: out.yaml, file: "/tmp/learned.yaml"), out)
+    }
+
+    @Test func shellStringsAreParsedIntoCommandsAndConstructs() throws {
+        let (p, out) = try learn(["ls -la | grep x && git log --oneline > out.txt", "kubectl get pods -n staging",
+                                  "echo 'unterminated", "find . -name '*.c' -exec rm {} ';'"])
+        let rule = try #require(p.mcp?.commands.first)
+        #expect(rule.argument == "cmd" && rule.form == .shell)
+        #expect(Set(rule.allow.keys) == ["ls", "grep", "git", "kubectl", "find"])
+        #expect(rule.allow["git"]?.subcommands == ["log"] && rule.allow["kubectl"]?.subcommands == ["get"])
+        #expect(rule.shell.pipes && rule.shell.lists && rule.shell.redirections)
+        #expect(!rule.shell.substitutions && !rule.shell.subshells && !rule.shell.background)
+        #expect(p.mcp?.kubernetes.first?.namespaces == ["staging"])
+        let review = out.learned.annotations.review.joined(separator: "\n")
+        #expect(review.contains("does not parse"))
+        #expect(review.contains("run_command: commands used shell redirections"))
+        // Learning does not switch off contain's built-in refusals; it says which learned line they still refuse.
+        #expect(review.contains("still refused by contain's built-in rules") && review.contains("-exec"))
+    }
+}
