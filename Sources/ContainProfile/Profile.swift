@@ -300,7 +300,7 @@ public struct PathRule: Sendable {
     public var deny: [String] = []
     /// Tools whose path arguments need write access.
     public var writeTools: [String] = ["write_file", "edit_file", "move_file", "create_directory"]
-    /// Globs writable (subset of allow); empty: everything allowed is writable when `writable`.
+    /// Whether tools in `writeTools` may write at all (false: a read-only policy).
     public var writable: Bool = true
     public var location: SourceLocation?
     public init(id: String, tools: ToolSelector) { self.id = id; self.tools = tools }

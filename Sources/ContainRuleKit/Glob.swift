@@ -28,8 +28,11 @@ public enum Glob {
         patterns.contains { match($0, text, mode: mode) }
     }
 
+    /// Splits on the byte `/`, never on grapheme clusters: "/a/\u{301}x" must be the components "a" and
+    /// "\u{301}x" (a combining mark after `/` would otherwise glue two components into one Character and
+    /// slip past a deny glob).
     static func components(_ s: String) -> [String] {
-        s.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        s.unicodeScalars.split(separator: "/", omittingEmptySubsequences: true).map { String(String.UnicodeScalarView($0)) }
     }
 
     static func matchComponents(_ p: ArraySlice<String>, _ t: ArraySlice<String>) -> Bool {

@@ -13,6 +13,9 @@ import Testing
     ("/a/**/b", "/a/b", true),
     ("/a/**/b", "/a/x/y/b", true),
     ("/a/*.pem", "/a/k.pem", true),
+    // A combining mark right after "/" forms one Character with it; the split must still see the boundary.
+    ("/work/secret/**", "/work/secret/\u{301}x", true),
+    ("/work/secret", "/work/secret/\u{301}x", false),
 ])
 func pathGlobs(pattern: String, text: String, expected: Bool) {
     #expect(Glob.match(pattern, text, mode: .path) == expected)

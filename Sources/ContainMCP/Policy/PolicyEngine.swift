@@ -26,7 +26,8 @@ public enum PolicyEngine {
         let evaluators = policy.paths.map { PathRuleEvaluator(rule: $0) }
         return { roots in
             for e in evaluators {
-                if case .deny = e.checkRoots(roots, context: context) { return e.checkRoots(roots, context: context) }
+                let verdict = e.checkRoots(roots, context: context)
+                if case .deny = verdict { return verdict }
             }
             return .allow
         }
