@@ -91,6 +91,9 @@ public struct FilesystemLearner: Sendable {
             if Self.isSensitive(path, home: home) && !access.subtracting(.lookup).isEmpty { sensitive.insert(path) }
             let kind = facts.kind(path)
             if kind == .missing && !inWorkspace { continue }
+            // A directory opened for reading is a listing (Go and some libcs open directories without
+            // O_DIRECTORY): it must not grant the directory's contents.
+            if isDirectory(path, kind), access.contains(.read) { access.remove(.read); access.insert(.list) }
             if access.contains(.read), kind != .directory, LexicalPath.lastComponent(path).contains(".so"), facts.isELF(path) {
                 access.insert(.execute) // shared objects are mapped as code
             }
@@ -179,8 +182,7 @@ public struct FilesystemLearner: Sendable {
         }
         var lookedAt: [String] = []
         for (path, it) in lookups.sorted(by: { $0.key < $1.key }) where !covered(path) {
-            let kind = facts.kind(path)
-            if kind == .directory {
+            if isDirectory(path, facts.kind(path)) {
                 if it.access.contains(.list) && !isProtected(path) && !Self.isSensitive(path, home: home) {
                     collapsed[path] = Item(access: .read, files: 1, calls: it.calls, example: path)
                 } else {
@@ -223,6 +225,11 @@ public struct FilesystemLearner: Sendable {
             result.review.append("looked at \(p) (stat/list only): not made visible; add it to filesystem.read if the server needs its contents")
         }
         return result
+    }
+
+    /// A directory, or a symlink to one.
+    private func isDirectory(_ path: String, _ kind: PathKind) -> Bool {
+        kind == .directory || kind == .symlink && facts.resolved(path).map { facts.kind($0) == .directory } == true
     }
 
     private func note(for path: String, _ it: Item) -> String {

@@ -297,3 +297,16 @@ func pythonServerRun() throws -> (Observation, TreeFacts) {
         #expect(review.contains("still refused by contain's built-in rules") && review.contains("-exec"))
     }
 }
+
+@Suite struct DirectoryReadTests {
+    @Test func aDirectoryOpenedForReadingIsAListingNotItsContents() {
+        // kubectl looks for plugins by opening every PATH directory (O_RDONLY, no O_DIRECTORY).
+        let facts = TreeFacts(files: ["/usr/bin/kubectl", "/usr/bin/ls", "/opt/tools/x/a"], links: ["/bin": "/usr/bin"], dirs: ["/usr/local/bin"])
+        let l = FilesystemLearner(workspace: ws, home: home, facts: facts)
+        let r = l.learn(["/usr/bin": .init(access: .read, count: 2), "/usr/local/bin": .init(access: .read, count: 1),
+                         "/bin": .init(access: .read, count: 1),
+                         "/opt/tools/x": .init(access: .read, count: 1), "/usr/bin/kubectl": .init(access: .execute, count: 1)])
+        #expect(Set(r.entries.map(\.path)) == ["/usr/bin/kubectl", "/opt/tools/x"])
+        #expect(r.review.contains { $0.contains("/usr/local/bin") })
+    }
+}

@@ -349,3 +349,51 @@ def test_learn_as_an_unprivileged_user(unpriv_contain, world_tmp):
              exe, str(ws), "2"])
     assert r.returncode == 0 and r.stdout.decode().strip() == "ok 2", r.stderr.decode()
     assert "blocked" not in r.stderr.decode()
+
+
+def test_learn_kubectl_through_a_shell_server_network_and_namespaces(contain, venv, world_tmp):
+    """mcp-shell-server running kubectl against a stub API server on 127.0.0.1: learning finds the destination
+    (brokered under enforcement) and the namespaces; another namespace is then refused before kubectl runs."""
+    from k8s_stub import K8sStub, write_kubeconfig
+    stub = K8sStub().start()
+    try:
+        ws = world_tmp / "ws"
+        (ws / "home").mkdir(parents=True)
+        conf_dir = pathlib.Path(tempfile.mkdtemp(prefix="contain-learn-kube-", dir="/var/tmp"))
+        os.chmod(conf_dir, 0o755)
+        kubeconfig = conf_dir / "config"
+        write_kubeconfig(str(kubeconfig), stub.url, namespace="dev")
+        os.chmod(kubeconfig, 0o644)
+        for d, _, files in os.walk(ws):
+            os.chown(d, UNPRIV_UID, UNPRIV_UID)
+        out = world_tmp / "kube.yaml"
+        env = ["--env", "ALLOW_COMMANDS=kubectl", "--env", f"KUBECONFIG={kubeconfig}", "--env", f"HOME={ws}/home",
+               "--env", "MCP_SHELL_CHILD_ENV_ALLOWLIST=KUBECONFIG,HOME"]
+        work = [(["kubectl", "get", "pods", "-n", "dev", "-o", "json"], str(ws)),
+                (["kubectl", "get", "pods", "-n", "staging", "-o", "json"], str(ws))]
+        server = venv("shell", "mcp-shell-server")
+        _, learned, rc, err = shell_session([contain, "learn", "--output", str(out), "--workspace", str(ws), *env,
+                                             "--", server], ws, work)
+        assert rc == 0, err
+        assert all('"kind": "Pod"' in result_text(r) for r in learned), [result_text(r)[:300] for r in learned]
+        assert run([contain, "check", str(out)]).returncode == 0
+        p = yaml.safe_load(out.read_text())
+        assert p["environment"]["network"] == {"allow": [f"127.0.0.1:{stub.port}"]}
+        assert str(kubeconfig) in p["environment"]["filesystem"]["read"]
+        k = p["mcp"]["kubernetes"][0]
+        assert k["tools"] == ["shell_execute"] and k["namespaces"] == ["dev", "staging"]
+        assert p["mcp"]["commands"][0]["allow"]["kubectl"] == {"subcommands": ["get"]}
+
+        stub.reset()
+        _, results, rc, err = shell_session(
+            [contain, "run", "--profile", str(out), "--workspace", str(ws), "--", server], ws,
+            work + [(["kubectl", "get", "pods", "-n", "prod", "-o", "json"], str(ws)),
+                    (["kubectl", "delete", "pods", "--all", "-n", "dev"], str(ws))])
+        assert rc == 0, err
+        assert [result_text(r) for r in results[:2]] == [result_text(r) for r in learned]
+        assert is_blocked(results[2]) and is_blocked(results[3]), [result_text(r) for r in results]
+        assert stub.touched() == {"dev", "staging"}
+        assert "learned.kubernetes" in err or "learned.shell_execute.commands" in err, err
+        shutil.rmtree(conf_dir, ignore_errors=True)
+    finally:
+        stub.stop()
