@@ -746,7 +746,10 @@ private struct ParserState {
                 let maxDigits = e == UInt8(ascii: "u") ? 4 : 8
                 while k < maxDigits, let d = peek(), let h = hexValue(d) { v = v * 16 + h; i += 1; k += 1 }
                 if k == 0 { out.append(UInt8(ascii: "\\")); out.append(e); break }
-                guard let scalar = Unicode.Scalar(v) else { throw fail("invalid \\u escape in $'...'") }
+                // bash decodes \u above ASCII only when the locale can encode it (C leaves it as written).
+                guard v < 0x80, let scalar = Unicode.Scalar(v) else {
+                    throw fail("\\u escape above ASCII in $'...' depends on the locale")
+                }
                 out.append(contentsOf: Array(String(Character(scalar)).utf8))
             case UInt8(ascii: "c"):
                 guard let d = peek() else { throw fail("unterminated $'...'", at: open) }
