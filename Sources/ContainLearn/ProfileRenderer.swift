@@ -37,9 +37,14 @@ public struct ProfileRenderer: Sendable {
     public func variablePath(_ p: String) -> String {
         for (root, name) in [(workspace, "${WORKSPACE}"), (home, "${HOME}")] where root.count > 1 {
             if p == root { return name }
-            if p.hasPrefix(root + "/") { return name + p.dropFirst(root.count) }
+            if p.hasPrefix(root + "/") { return name + Self.literal(String(p.dropFirst(root.count))) }
         }
-        return p
+        return Self.literal(p)
+    }
+
+    /// A value the loader expands variables in, written so it expands back to itself (`$` is `$$`).
+    static func literal(_ s: String) -> String {
+        s.contains("$") ? s.split(separator: "$", omittingEmptySubsequences: false).joined(separator: "$$") : s
     }
 
     /// Free text (review lines, comments) with the workspace and home paths in it written as variables.
@@ -148,7 +153,7 @@ public struct ProfileRenderer: Sendable {
                     if !env.set.isEmpty {
                         y.key("set")
                         y.nest { y in
-                            for (k, v) in env.set.sorted(by: { $0.key < $1.key }) { y.key(k, YAMLText.quoted(v)) }
+                            for (k, v) in env.set.sorted(by: { $0.key < $1.key }) { y.key(k, YAMLText.quoted(Self.literal(v))) }
                         }
                     }
                 }

@@ -183,3 +183,15 @@ import Testing
         #expect(LineDiff.unified(old: old, new: old, oldName: "a", newName: "b") == "")
     }
 }
+
+@Suite struct LiteralTests {
+    @Test func dollarSignsInLearnedValuesSurviveTheLoader() throws {
+        var p = Profile()
+        p.environment.filesystem.read = ["/opt/we$ird/${HOME}", ws + "/a$b"]
+        p.environment.env.set = ["PRICE": "$5 ${x}"]
+        let r = ProfileRenderer(workspace: ws, home: home)
+        let q = try profileLoader.load(yaml: r.render(p), file: "/tmp/literal.yaml")
+        #expect(q.environment.filesystem.read == ["/opt/we$ird/${HOME}", ws + "/a$b"])
+        #expect(q.environment.env.set["PRICE"] == "$5 ${x}")
+    }
+}
