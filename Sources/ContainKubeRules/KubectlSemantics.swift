@@ -11,10 +11,21 @@ enum KubectlSemantics {
 
     static func accesses(_ cl: KubectlCommandLine, _ input: Inputs) throws(KubeRefusal) -> [KubeAccess] {
         guard let verb = cl.verb else {
-            if cl.help || cl.flags.isEmpty { return [] }
+            if (cl.help || cl.flags.isEmpty) && cl.afterDashDash.isEmpty { return [] }
             throw KubeRefusal("no kubectl command given")
         }
-        let w = Array(cl.words.dropFirst())
+        // After `--`, exec/attach/debug/run get the in-container command; every other command takes those
+        // words as more positional arguments (`kubectl get -- nodes` lists nodes).
+        let commandAfterDash: Set<String> = ["exec", "attach", "debug", "run"]
+        let w: [String]
+        if commandAfterDash.contains(verb) {
+            w = Array(cl.words.dropFirst())
+            if w.isEmpty && !cl.afterDashDash.isEmpty {
+                throw KubeRefusal("kubectl \(verb): no target before --")
+            }
+        } else {
+            w = Array(cl.words.dropFirst()) + cl.afterDashDash
+        }
         let ns = cl.namespace ?? input.defaultNamespace
 
         /// Scope of a resource type in this command.

@@ -171,6 +171,11 @@ func readsInAllowedNamespacesPass(_ line: String) {
     "kubectl logs -n prod web",
     "kubectl create namespace x",
     "kubectl auth can-i --list -n dev",
+    "kubectl get -- nodes",
+    "kubectl get pods -n dev -- nodes/node-1",
+    "kubectl describe -- node node-1",
+    "kubectl -- get nodes",
+    "kubectl top -- nodes",
 ])
 func escapesAreRefused(_ line: String) {
     let v = devStagingRule().checkKubectlArgv(argv(line))
