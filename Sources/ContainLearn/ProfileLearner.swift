@@ -129,7 +129,7 @@ public enum ProfileLearner {
             a.entries["syscall:" + name] = "seen: \(n) call\(n == 1 ? "" : "s")" + (exes.isEmpty ? "" : " (\(exes.joined(separator: ", ")))")
         }
         for name in o.untrappedSyscalls where s.syscalls[name] == nil {
-            a.entries["syscall:" + name] = "untraced while learning; always allowed"
+            a.entries["syscall:" + name] = "base: not traced while learning"
         }
         // Calls an enforcing filter answers differently from the learning one: clone3 gets ENOSYS there
         // (its flags live in memory seccomp cannot read), so libc falls back to clone.
