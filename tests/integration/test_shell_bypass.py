@@ -258,7 +258,8 @@ def test_allowed_commands_work_under_contain(scene, venv, contain, tmp_path_fact
         for argv, expect in [(["ls"], "README.txt"), (["cat", "README.txt"], "hello from the workspace"),
                              (["git", "log", "--oneline"], "initial"), (["git", "status", "--short"], "untracked-"),
                              (["grep", "-c", "hello", "README.txt"], "1"), (["ls", "|", "wc", "-l"], ""),
-                             (["find", ".", "-name", "README.txt"], "./README.txt")]:
+                             (["find", ".", "-name", "README.txt"], "./README.txt"), (["true"], ""),
+                             (["/usr/bin/head", "-n1", "README.txt"], "hello")]:
             resp = d.call("shell_execute", {"command": argv, "directory": str(scene.ws)})
             assert not is_blocked(resp) and expect in result_text(resp), (argv, result_text(resp)[:500])
     finally:
