@@ -29,13 +29,21 @@ struct ToolArguments {
 
     func has(_ key: String) -> Bool { members.contains { $0.0 == key } }
 
-    /// A string argument; empty counts as absent (every known server treats "" like a missing value).
+    /// A string argument under any of `keys` (spellings of one field across servers: `resourceType`,
+    /// `resource_type`); empty counts as absent (every known server treats "" like a missing value). Two
+    /// spellings with different values are refused: each server would read its own.
     func string(_ keys: String...) throws(KubeRefusal) -> String? {
-        guard let v = value(keys) else { return nil }
-        guard case .string(let s) = v else {
-            throw KubeRefusal("argument \(keys[0]) must be a string")
+        var found: String?
+        for k in keys {
+            guard let v = members.first(where: { $0.0 == k })?.1, v != .null else { continue }
+            guard case .string(let s) = v else { throw KubeRefusal("argument \(k) must be a string") }
+            let value = s.isEmpty ? nil : s
+            if let f = found, f != value ?? "" {
+                throw KubeRefusal("arguments \(keys.joined(separator: "/")) disagree; each server reads its own spelling")
+            }
+            if found == nil { found = value ?? "" }
         }
-        return s.isEmpty ? nil : s
+        return found.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The `namespace` argument, validated.
@@ -46,23 +54,24 @@ struct ToolArguments {
 
     /// `allNamespaces`/`all_namespaces`: anything but absent, null or false counts as true (servers coerce
     /// "true", 1, ... to true; a value this rule can't read must not shrink the scope).
+    /// Any spelling counts: a call carrying `allNamespaces: true` and `all_namespaces: false` is all
+    /// namespaces for the server that reads the first.
     func allNamespaces(default dflt: Bool = false) -> Bool {
-        guard let v = members.first(where: { $0.0 == "allNamespaces" || $0.0 == "all_namespaces" || $0.0 == "all-namespaces" })?.1 else {
-            return dflt
+        var result: Bool?
+        for (k, v) in members where k == "allNamespaces" || k == "all_namespaces" || k == "all-namespaces" {
+            switch v {
+            case .null: continue
+            case .bool(let b): result = (result ?? false) || b
+            default: result = true
+            }
         }
-        switch v {
-        case .null: return dflt
-        case .bool(let b): return b
-        default: return true
-        }
+        return result ?? dflt
     }
 
     /// Is this argument explicitly false (needed where a server's default is "all namespaces")?
     func explicitlyFalse(_ keys: String...) -> Bool {
-        for k in keys {
-            if let v = members.first(where: { $0.0 == k })?.1 { return v == .bool(false) }
-        }
-        return false
+        let present = members.filter { keys.contains($0.0) }
+        return !present.isEmpty && present.allSatisfy { $0.1 == .bool(false) }
     }
 
     // MARK: Checks every call gets

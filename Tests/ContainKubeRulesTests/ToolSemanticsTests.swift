@@ -84,6 +84,11 @@ private let writesAndCluster = devStagingRule(verbs: nil, cluster: true)
     ("kubectl_get", #"{"resource_type": "pods", "kubeconfig": "/tmp/other"}"#, false),
     ("kubectl_get", #"{"resource_type": "pods", "as_group": "system:masters"}"#, false),
     ("kubectl_get", #"{}"#, false),
+    ("kubectl_get", #"{"resource_type": "nodes", "resourceType": "pods", "namespace": "dev"}"#, false),
+    ("kubectl_get", #"{"resource_type": "pods", "resourceType": "pods", "namespace": "dev"}"#, true),
+    ("kubectl_get", #"{"resourceType": "pods", "namespace": "dev", "all_namespaces": false, "allNamespaces": true}"#, false),
+    ("kubectl_get", #"{"resource_type": "pods", "all_namespaces": true, "allNamespaces": false}"#, false),
+    ("kubectl_get", #"{"resource_type": "pods", "resourceType": ""}"#, false),
     ("kubectl_logs", #"{"pod_name": "web", "namespace": "staging"}"#, true),
     ("kubectl_logs", #"{"pod_name": "web"}"#, false),                       // default "default"
     ("kubectl_describe", #"{"resource_type": "pod", "name": "web", "namespace": "dev"}"#, true),
