@@ -44,6 +44,7 @@ static inline int contain_memfd_cloexec(const char *name) {
 }
 
 /// eventfd(0, EFD_CLOEXEC) via syscall(2): wakes the listener thread's poll for stop(). -errno on failure.
+/// Never sleeps: no EINTR.
 static inline int contain_eventfd_cloexec(void) {
     int fd = (int)syscall(SYS_eventfd2, 0, 02000000 /* EFD_CLOEXEC */);
     return fd >= 0 ? fd : -errno;
@@ -52,6 +53,7 @@ static inline int contain_eventfd_cloexec(void) {
 // MARK: - USER_NOTIF (supervisor side)
 
 /// seccomp(SECCOMP_GET_NOTIF_SIZES): the kernel's sizes of the notification structs (they may grow).
+/// Never sleeps: no EINTR.
 static inline int contain_seccomp_notif_sizes(unsigned short *notif, unsigned short *resp, unsigned short *data) {
     struct seccomp_notif_sizes s;
     memset(&s, 0, sizeof s);
@@ -92,14 +94,14 @@ static inline int contain_seccomp_notif_send(int fd, uint64_t id, int64_t val, i
 }
 
 /// SECCOMP_IOCTL_NOTIF_ID_VALID: is the target still blocked in this notification (so memory we read from
-/// its pid belonged to it)? 0 = valid, -ENOENT = gone, other -errno.
+/// its pid belonged to it)? 0 = valid, -ENOENT = gone, other -errno. Never sleeps: no EINTR.
 static inline int contain_seccomp_notif_id_valid(int fd, uint64_t id) {
     return ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ? 0 : -errno;
 }
 
 /// SECCOMP_IOCTL_NOTIF_ADDFD: install `srcfd` into the target. With `setfd` it replaces the target's fd
 /// `newfd`; with `send` it also answers the notification atomically (the call returns the fd number).
-/// Returns the target fd number or -errno.
+/// Returns the target fd number or -errno; -EINTR is the caller's to retry (the fd was not installed).
 static inline int contain_seccomp_notif_addfd(int fd, uint64_t id, int srcfd, int newfd, int setfd, int send, uint32_t newfd_flags) {
     struct seccomp_notif_addfd a;
     memset(&a, 0, sizeof a);
@@ -125,7 +127,8 @@ static inline int contain_pidfd_getfd(pid_t pid, int targetfd) {
 
 /// Takes a copy of fd `targetfd` of the process blocked in notification `id`: pidfd_open first, then
 /// ID_VALID, then pidfd_getfd, so the pidfd provably names the blocked target and not a process that
-/// reused its pid. Returns the fd (O_CLOEXEC) or -errno (-ENOENT: the target is gone).
+/// reused its pid. Returns the fd (O_CLOEXEC) or -errno (-ENOENT: the target is gone). None of the three
+/// calls sleeps: no EINTR.
 static inline int contain_notif_getfd(int listener, uint64_t id, pid_t pid, int targetfd) {
     int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pfd < 0) return -errno;
@@ -141,10 +144,10 @@ static inline int contain_connect_raw(int fd, const void *addr, unsigned len) {
     return connect(fd, (const struct sockaddr *)addr, (socklen_t)len) == 0 ? 0 : -errno;
 }
 
-/// fcntl(F_DUPFD_CLOEXEC, 3): a private copy of an fd for another thread. -errno on failure.
+/// fcntl(F_DUPFD_CLOEXEC, 3): a private copy of an fd for another thread. -errno on failure. No EINTR.
 static inline int contain_dup_cloexec(int fd) { int r = fcntl(fd, F_DUPFD_CLOEXEC, 3); return r >= 0 ? r : -errno; }
 
-/// fcntl(F_GETFL) / fcntl(F_SETFL): Swift cannot call the variadic fcntl. -errno on failure.
+/// fcntl(F_GETFL) / fcntl(F_SETFL): Swift cannot call the variadic fcntl. -errno on failure. No EINTR.
 static inline int contain_getfl(int fd) { int r = fcntl(fd, F_GETFL); return r >= 0 ? r : -errno; }
 static inline int contain_setfl(int fd, int flags) { return fcntl(fd, F_SETFL, flags) == 0 ? 0 : -errno; }
 
