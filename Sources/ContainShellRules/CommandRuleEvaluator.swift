@@ -34,7 +34,12 @@ public struct CommandRuleEvaluator: ToolCallRule {
     public func applies(to tool: String) -> Bool { Glob.matchAny(rule.tools, tool) }
 
     public func evaluate(_ call: ToolCall, context: RuleContext) -> RuleVerdict {
-        switch check(arguments: call.arguments) {
+        // Commands run in the tool's `directory` argument when it has one (mcp-shell-server), else in the
+        // server's working directory; allowed redirections may write only below the working directory.
+        var base = context.workingDirectory
+        if let d = call.arguments["directory"]?.stringValue, d.hasPrefix("/") { base = d }
+        let scope = RedirectionScope(root: context.workingDirectory, base: base)
+        switch check(arguments: call.arguments, scope: scope) {
         case .allowed: return .allow
         case .denied(let reason, _): return .deny(rule: rule.id, reason: reason)
         }
@@ -49,7 +54,14 @@ public struct CommandRuleEvaluator: ToolCallRule {
         public var isAllowed: Bool { if case .allowed = self { return true }; return false }
     }
 
-    public func check(arguments: JSONValue) -> Outcome {
+    /// Where allowed redirections may write: below `root`; relative targets are resolved against `base`.
+    public struct RedirectionScope: Sendable, Equatable {
+        public var root: String
+        public var base: String
+        public init(root: String, base: String) { self.root = root; self.base = base }
+    }
+
+    public func check(arguments: JSONValue, scope: RedirectionScope? = nil) -> Outcome {
         guard case .object = arguments else {
             return .denied(reason: "tool arguments are not an object", commandLine: "")
         }
@@ -65,9 +77,9 @@ public struct CommandRuleEvaluator: ToolCallRule {
                 }
                 argv.append(s)
             }
-            return check(argv: argv)
+            return check(argv: argv, scope: scope)
         case (.string(let s), .shell), (.string(let s), .auto):
-            return check(shell: s)
+            return check(shell: s, scope: scope)
         case (.string, .argv):
             return .denied(reason: "argument '\(rule.argument)' must be an argv array of strings", commandLine: "")
         case (.array, .shell):
@@ -79,7 +91,7 @@ public struct CommandRuleEvaluator: ToolCallRule {
 
     // MARK: argv form
 
-    public func check(argv raw: [String]) -> Outcome {
+    public func check(argv raw: [String], scope: RedirectionScope? = nil) -> Outcome {
         if raw.contains(where: { $0.utf8.contains(0) }) {
             return .denied(reason: "NUL byte in argv", commandLine: CommandLineRendering.render(argv: raw))
         }
@@ -119,7 +131,7 @@ public struct CommandRuleEvaluator: ToolCallRule {
         if !flush(), structural == nil {
             structural = commands.isEmpty ? "empty command" : "missing command after the last operator"
         }
-        let outcome = decide(ShellScript(commands: commands, constructs: constructs), line: line)
+        let outcome = decide(ShellScript(commands: commands, constructs: constructs), line: line, scope: scope)
         if outcome.isAllowed, let structural { return deny(structural, line) }
         if commands.isEmpty, let structural { return deny(structural, line) }
         return outcome
@@ -127,7 +139,7 @@ public struct CommandRuleEvaluator: ToolCallRule {
 
     // MARK: shell form
 
-    public func check(shell: String) -> Outcome {
+    public func check(shell: String, scope: RedirectionScope? = nil) -> Outcome {
         switch ShellParser.parse(shell) {
         case .failure(let e):
             let shown = CommandLineRendering.clip(CommandLineRendering.quote(shell), limit: 200)
@@ -135,7 +147,7 @@ public struct CommandRuleEvaluator: ToolCallRule {
         case .success(let script):
             let line = CommandLineRendering.render(script.commands)
             if script.commands.isEmpty { return deny("empty command", line) }
-            return decide(script, line: line)
+            return decide(script, line: line, scope: scope)
         }
     }
 
@@ -145,10 +157,10 @@ public struct CommandRuleEvaluator: ToolCallRule {
         .denied(reason: "\(reason); command: \(line)", commandLine: line)
     }
 
-    private func decide(_ script: ShellScript, line: String) -> Outcome {
+    private func decide(_ script: ShellScript, line: String, scope: RedirectionScope?) -> Outcome {
         if let r = disallowedConstruct(script.constructs) { return deny(r, line) }
         for c in script.commands {
-            if let r = checkCommand(c) { return deny(r.text, line) }
+            if let r = checkCommand(c, scope: scope) { return deny(r.text, line) }
         }
         return .allowed(commandLine: line)
     }
@@ -186,7 +198,7 @@ public struct CommandRuleEvaluator: ToolCallRule {
         }
     }
 
-    private func checkCommand(_ c: SimpleCommand) -> DenialReason? {
+    private func checkCommand(_ c: SimpleCommand, scope: RedirectionScope?) -> DenialReason? {
         for a in c.assignments {
             // Always on, even with builtin_dangerous off: these names decide what every later command runs.
             if let r = DangerousCommands.injectionReason(a.name) { return DenialReason(r) }
@@ -196,6 +208,10 @@ public struct CommandRuleEvaluator: ToolCallRule {
             if r.isDescriptorDuplication { continue }
             if !r.target.isStatic {
                 return DenialReason("redirection target \(r.target.raw) is not known before the shell runs")
+            }
+            if let scope, r.writes, !RedirectionScope.harmlessTargets.contains(r.target.text),
+               !scope.contains(r.target.text) {
+                return DenialReason("redirection \(r.op.rawValue) \(CommandLineRendering.quote(r.target.text)) writes outside the working directory \(scope.root)")
             }
         }
         guard let first = c.words.first else { return nil }
@@ -310,5 +326,38 @@ struct CommandName {
         let dir = String(norm.dropLast(base.count + 1))
         return .success(CommandName(basename: String(base), path: norm,
                                     isStandardLocation: standardDirectories.contains(dir.isEmpty ? "/" : dir)))
+    }
+}
+
+extension CommandRuleEvaluator.RedirectionScope {
+    static let harmlessTargets: Set<String> = ["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/fd/1", "/dev/fd/2"]
+
+    /// Lexical check (`..` resolved, symlinks not): the environment wall backs it with the real view.
+    func contains(_ target: String) -> Bool {
+        let full = target.hasPrefix("/") ? target : base + "/" + target
+        guard let path = Self.normalize(full), let r = Self.normalize(root) else { return false }
+        return r == "/" || path == r || path.hasPrefix(r + "/")
+    }
+
+    static func normalize(_ path: String) -> String? {
+        guard path.hasPrefix("/") else { return nil }
+        var out: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { if !out.isEmpty { out.removeLast() }; continue }
+            out.append(part)
+        }
+        return "/" + out.joined(separator: "/")
+    }
+}
+
+extension ShellRedirection {
+    /// Opens a file for writing (a descriptor duplication does not).
+    var writes: Bool {
+        switch op {
+        case .input, .heredoc, .heredocStripTabs, .herestring: return false
+        case .duplicateOutput, .duplicateInput: return !isDescriptorDuplication
+        default: return true
+        }
     }
 }

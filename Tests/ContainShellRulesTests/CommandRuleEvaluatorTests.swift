@@ -419,3 +419,25 @@ func builtinKnowledgeRefuses(_ c: ([String], String)) {
     let word = DeniedOption.singleDashWord("exec")
     #expect(word.matches("-exec") && word.matches("--exec") && !word.matches("-execdir") && !word.matches("-e"))
 }
+
+@Test func allowedRedirectionsStayInTheWorkingDirectory() {
+    var allow = ShellAllowances(); allow.redirections = true
+    let e = makeRule(readMostly, shell: allow)
+    let scope = CommandRuleEvaluator.RedirectionScope(root: "/work/ws", base: "/work/ws")
+    #expect(e.check(shell: "echo x > out.txt", scope: scope).isAllowed)
+    #expect(e.check(shell: "echo x > sub/../out.txt 2>/dev/null", scope: scope).isAllowed)
+    #expect(e.check(shell: "echo x > /work/ws/out.txt", scope: scope).isAllowed)
+    #expect(e.check(shell: "cat < /etc/hostname", scope: scope).isAllowed)  // reading is cat's business
+    // The attacker writes outside the workspace through an allowed redirection.
+    for s in ["echo x > ../out", "echo x >> /etc/cron.d/x", "echo x > /work/ws-evil/x", "ls &> /tmp/x",
+              "ls >& /tmp/x", "echo x >| sub/../../x", "cat <> /tmp/x"] {
+        #expect(reason(e.check(shell: s, scope: scope)).contains("writes outside the working directory"), "\(s)")
+    }
+    #expect(reason(e.check(argv: ["echo", "x", ">", "../x"], scope: scope)).contains("writes outside"))
+    // mcp-shell-server's `directory` argument moves the base, not the root.
+    let call = ToolCall(name: "shell_execute", arguments: .object([
+        ("command", .array([.string("echo"), .string("x"), .string(">"), .string("x")])),
+        ("directory", .string("/tmp")),
+    ]), requestID: "1")
+    #expect(e.evaluate(call, context: RuleContext(workingDirectory: "/work/ws", home: "/h")) != .allow)
+}
