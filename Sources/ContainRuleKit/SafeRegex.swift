@@ -44,19 +44,21 @@ public struct SafeRegex: Sendable {
         var scalars = text.unicodeScalars.makeIterator()
         var atStart = true
         var c = scalars.next()
-        add(&current, 0, atStart: atStart, atEnd: c == nil)
+        var stack: [Int] = []
+        stack.reserveCapacity(n)
+        add(&current, 0, atStart: atStart, atEnd: c == nil, &stack)
         while let ch = c {
             atStart = false
             let following = scalars.next()
             next.clear()
             for pc in current.items {
                 switch program[pc] {
-                case .char(let x): if x == ch.value { add(&next, pc + 1, atStart: false, atEnd: following == nil) }
-                case .any: add(&next, pc + 1, atStart: false, atEnd: following == nil)
+                case .char(let x): if x == ch.value { add(&next, pc + 1, atStart: false, atEnd: following == nil, &stack) }
+                case .any: add(&next, pc + 1, atStart: false, atEnd: following == nil, &stack)
                 case .cls(let ranges, let negated):
                     var hit = false
                     for r in ranges where r.contains(ch.value) { hit = true; break }
-                    if hit != negated { add(&next, pc + 1, atStart: false, atEnd: following == nil) }
+                    if hit != negated { add(&next, pc + 1, atStart: false, atEnd: following == nil, &stack) }
                 default: break
                 }
             }
@@ -69,8 +71,9 @@ public struct SafeRegex: Sendable {
     }
 
     /// Follows jumps, splits and assertions from `pc`, adding each reachable consuming or match state once.
-    private func add(_ list: inout ThreadList, _ start: Int, atStart: Bool, atEnd: Bool) {
-        var stack = [start]
+    private func add(_ list: inout ThreadList, _ start: Int, atStart: Bool, atEnd: Bool, _ stack: inout [Int]) {
+        stack.removeAll(keepingCapacity: true)
+        stack.append(start)
         while let pc = stack.popLast() {
             if list.contains(pc) { continue }
             list.mark(pc)

@@ -18,9 +18,14 @@ struct CompiledCondition: Sendable {
     let rule: ConditionRule
     /// Pattern -> compiled regex, or the error when the pattern is invalid (the test then denies).
     let regexes: [String: Result<SafeRegex, SafeRegexError>]
+    /// Each test's argument path, split once.
+    let requirePaths: [[String]]
+    let denyIfPaths: [[String]]
 
     init(_ rule: ConditionRule) {
         self.rule = rule
+        requirePaths = rule.require.map { ArgumentPath.components($0.argument) }
+        denyIfPaths = rule.denyIf.map { ArgumentPath.components($0.argument) }
         var r: [String: Result<SafeRegex, SafeRegexError>] = [:]
         for t in rule.require + rule.denyIf {
             if case .regex(let p) = t.op, r[p] == nil {
@@ -35,8 +40,8 @@ struct CompiledCondition: Sendable {
     struct Denial { var reason: String; var args: [(String, String)] }
 
     func evaluate(_ arguments: JSONValue) -> Denial? {
-        for t in rule.require {
-            let found = ArgumentPath.resolve(t.argument, in: arguments)
+        for (t, path) in zip(rule.require, requirePaths) {
+            let found = ArgumentPath.resolve(path, in: arguments)
             if case .exists(let want) = t.op {
                 if want ? !found.present : found.anyPresent {
                     return Denial(reason: "argument \(name(t)) must be \(want ? "present" : "absent")",
@@ -57,8 +62,8 @@ struct CompiledCondition: Sendable {
                 }
             }
         }
-        for t in rule.denyIf {
-            let found = ArgumentPath.resolve(t.argument, in: arguments)
+        for (t, path) in zip(rule.denyIf, denyIfPaths) {
+            let found = ArgumentPath.resolve(path, in: arguments)
             if case .exists(let want) = t.op {
                 if want ? found.anyPresent : !found.present {
                     return Denial(reason: "argument \(name(t)) is \(want ? "present" : "absent")",
@@ -140,31 +145,41 @@ enum ArgumentPath {
     /// `present`: every branch has the argument; `anyPresent`: at least one has it.
     struct Found { var present: Bool; var anyPresent: Bool; var values: [JSONValue] }
 
-    /// Resolves "a.b.c". Arrays met on the way, and at the end, are expanded per element. `present` is
-    /// false when any branch lacks the key, so one element without the argument cannot hide behind others.
-    static func resolve(_ path: String, in root: JSONValue) -> Found {
-        var current: [JSONValue] = [root]
-        var present = true
-        for component in path.split(separator: ".", omittingEmptySubsequences: false) {
-            let key = String(component)
-            var next: [JSONValue] = []
-            for v in expand(current) {
-                if let child = v[key] { next.append(child) } else { present = false }
-            }
-            current = next
-        }
-        if current.isEmpty { present = false }
-        return Found(present: present, anyPresent: !current.isEmpty, values: expand(current))
+    static func components(_ path: String) -> [String] {
+        path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
     }
 
-    /// Flattens nested arrays into their elements.
-    static func expand(_ values: [JSONValue]) -> [JSONValue] {
-        var out: [JSONValue] = []
-        var stack = Array(values.reversed())
-        while let v = stack.popLast() {
-            if case .array(let items) = v { stack.append(contentsOf: items.reversed()) } else { out.append(v) }
+    /// Resolves a split path ("a.b.c"). Arrays met on the way, and at the end, are expanded per element.
+    /// `present` is false when any branch lacks the key, so one element without the argument cannot hide
+    /// behind others. Runs per call: the common case (objects only, one value) allocates one small array.
+    static func resolve(_ path: [String], in root: JSONValue) -> Found {
+        var found = Found(present: true, anyPresent: false, values: [])
+        walk(root, path[...], &found)
+        if found.values.isEmpty && !found.anyPresent { found.present = false }
+        return found
+    }
+
+    private static func walk(_ v: JSONValue, _ rest: ArraySlice<String>, _ found: inout Found) {
+        if case .array(let items) = v {
+            for item in items { walk(item, rest, &found) }
+            return
         }
-        return out
+        guard let key = rest.first else {
+            found.anyPresent = true
+            found.values.append(v)
+            return
+        }
+        guard let child = v[key] else { found.present = false; return }
+        if rest.count == 1 {
+            found.anyPresent = true
+            appendExpanded(child, &found.values)
+        } else {
+            walk(child, rest.dropFirst(), &found)
+        }
+    }
+
+    private static func appendExpanded(_ v: JSONValue, _ out: inout [JSONValue]) {
+        if case .array(let items) = v { for i in items { appendExpanded(i, &out) } } else { out.append(v) }
     }
 
     static func equals(_ v: JSONValue, _ s: JSONScalar) -> Bool {

@@ -34,8 +34,9 @@ public enum PolicyEngine {
     }
 }
 
-/// Everything one policy load decides with; swapped whole on reload.
-struct CompiledPolicy: Sendable {
+/// Everything one policy load decides with; swapped whole on reload (a class: taking it per message is
+/// one retain, not a copy of every list in the policy).
+final class CompiledPolicy: Sendable {
     let policy: MCPPolicy
     let access: ToolAccess
     let conditions: [CompiledCondition]
