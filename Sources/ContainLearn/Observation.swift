@@ -3,6 +3,11 @@
 // raw values; interpreting them (collapsing paths, parsing shell strings) happens once, when the profile is
 // written, so the recording threads never wait on a parser.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ContainAudit
 import ContainRuleKit
 import Synchronization
@@ -85,6 +90,8 @@ public struct ObservationSnapshot: Sendable {
     public var eventCount: Int = 0
     /// Request ids of calls `LearningRule` already recorded (their audit records are not counted twice).
     var ruleSeenRequests: Set<String> = []
+    /// Processes already asked how they were started.
+    var seenPIDs: Set<Int32> = []
     public var exes: Set<String> = []
 
     public init() {}
@@ -98,8 +105,14 @@ public final class Observation: Sendable {
     static let exesPerSyscall = 4
 
     private let state = Mutex(ObservationSnapshot())
+    /// The path a process was started by (argv[0] when it names a path), or nil.
+    private let invocation: @Sendable (_ pid: Int32, _ exe: String) -> String?
+    static let pidCap = 1 << 16
 
-    public init() {}
+    /// `invocation` finds the path a new process was started by; the default reads /proc/PID/cmdline.
+    public init(invocation: @escaping @Sendable (_ pid: Int32, _ exe: String) -> String? = { ProcessInvocation.path(pid: $0, exe: $1) }) {
+        self.invocation = invocation
+    }
 
     /// Routes every event the log records into this observation.
     public func attach(to log: AuditLog) {
@@ -109,36 +122,48 @@ public final class Observation: Sendable {
     public var snapshot: ObservationSnapshot { state.withLock { $0 } }
 
     public func record(_ e: AuditEvent) {
-        state.withLock { s in
+        let newProcess = state.withLock { s -> Bool in
             s.eventCount += 1
-            // The listener names the executable of every process it hears from. execve itself is let
-            // through untraced (the launcher needs it before the listener exists), so this is how programs
-            // the server runs are learned.
-            if e.wall == .environment, let exe = e.exe, exe.hasPrefix("/"), s.exes.insert(exe).inserted {
-                Self.addFile(exe, access: .execute, into: &s)
-                s.executed[exe, default: 0] += 1
+            defer { record(e, into: &s) }
+            guard e.wall == .environment, let pid = e.pid, e.exe != nil, s.seenPIDs.count < Self.pidCap else { return false }
+            return s.seenPIDs.insert(pid).inserted
+        }
+        // execve is not traced, so a program started through a symlink (/bin/sh -> dash, a venv's
+        // bin/python) is known only by its real path; the path it was started by comes from its argv[0].
+        // Read outside the lock: the listener thread must not hold up the proxy's thread on a file read.
+        if newProcess, let pid = e.pid, let exe = e.exe, let path = invocation(pid, exe), path != exe {
+            state.withLock { s in Self.addFile(path, access: .execute, into: &s) }
+        }
+    }
+
+    private func record(_ e: AuditEvent, into s: inout ObservationSnapshot) {
+        // The listener names the executable of every process it hears from. execve itself is let
+        // through untraced (the launcher needs it before the listener exists), so this is how programs
+        // the server runs are learned.
+        if e.wall == .environment, let exe = e.exe, exe.hasPrefix("/"), s.exes.insert(exe).inserted {
+            Self.addFile(exe, access: .execute, into: &s)
+            s.executed[exe, default: 0] += 1
+        }
+        if e.verdict == .blocked {
+            s.refused["\(e.wall.rawValue) \(e.event) \(e.syscall ?? e.tool ?? "")", default: 0] += 1
+        }
+        switch (e.wall, e.event) {
+        case (.environment, "syscall"):
+            if let name = e.syscall { Self.recordSyscall(name, e, into: &s) }
+        case (.environment, "connect"):
+            Self.recordConnect(e.args, into: &s)
+        case (.environment, "path"):
+            if let p = SyscallArgKeys.first(SyscallArgKeys.path, in: e.args) {
+                Self.addFile(p, access: Self.accessFromDetail(e.args), into: &s)
             }
-            if e.verdict == .blocked {
-                s.refused["\(e.wall.rawValue) \(e.event) \(e.syscall ?? e.tool ?? "")", default: 0] += 1
+        case (.transport, "tool_call"):
+            // Calls reach learning through `LearningRule` with their full arguments; an audit record is
+            // used only when no rule saw the call (the rule and the record share the request id).
+            if let tool = e.tool ?? e.inFlight?.tool, !s.ruleSeenRequests.contains(e.requestID ?? "\u{0}") {
+                Self.recordTool(tool, e.args.map { ($0.0, ArgValue(rendered: $0.1)) }, into: &s)
             }
-            switch (e.wall, e.event) {
-            case (.environment, "syscall"):
-                if let name = e.syscall { Self.recordSyscall(name, e, into: &s) }
-            case (.environment, "connect"):
-                Self.recordConnect(e.args, into: &s)
-            case (.environment, "path"):
-                if let p = SyscallArgKeys.first(SyscallArgKeys.path, in: e.args) {
-                    Self.addFile(p, access: Self.accessFromDetail(e.args), into: &s)
-                }
-            case (.transport, "tool_call"):
-                // Calls reach learning through `LearningRule` with their full arguments; an audit record is
-                // used only when no rule saw the call (the rule and the record share the request id).
-                if let tool = e.tool ?? e.inFlight?.tool, !s.ruleSeenRequests.contains(e.requestID ?? "\u{0}") {
-                    Self.recordTool(tool, e.args.map { ($0.0, ArgValue(rendered: $0.1)) }, into: &s)
-                }
-            default:
-                break
-            }
+        default:
+            break
         }
     }
 
@@ -344,5 +369,33 @@ enum LexicalPath {
         var p = path
         while p != "/" { p = parent(p); out.append(p) }
         return out
+    }
+}
+
+/// How a process was started, from /proc/PID/cmdline: argv[0] when it names a path that leads to the
+/// executable the process runs (programs may set argv[0] to anything; only a path that checks out counts).
+public enum ProcessInvocation {
+    public static func path(pid: Int32, exe: String) -> String? {
+        let fd = open("/proc/\(pid)/cmdline", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        var n = 0
+        // procfs reads are not interrupted by signals, but retry EINTR anyway rather than learn nothing.
+        repeat { n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } } while n < 0 && errno == EINTR
+        guard n > 0 else { return nil }
+        let argv0 = String(decoding: buf.prefix(n).prefix { $0 != 0 }, as: UTF8.self)
+        guard argv0.contains("/") else { return nil }
+        var path = argv0
+        if !path.hasPrefix("/") {
+            var cwd = [CChar](repeating: 0, count: 4096)
+            let len = readlink("/proc/\(pid)/cwd", &cwd, cwd.count - 1)
+            guard len > 0 else { return nil }
+            let dir = String(decoding: cwd.prefix(len).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            path = dir + "/" + path
+        }
+        path = LexicalPath.normalize(path)
+        guard HostPathFacts().resolved(path) == exe else { return nil }
+        return path
     }
 }

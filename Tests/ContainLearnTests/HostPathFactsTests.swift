@@ -1,4 +1,6 @@
+import ContainAudit
 import Foundation
+import Synchronization
 @testable import ContainLearn
 import Testing
 
@@ -37,5 +39,43 @@ import Testing
         // Not executables: nothing.
         #expect(facts.loaderFiles(ofExecutable: "/etc/hostname").isEmpty)
         #expect(facts.loaderFiles(ofExecutable: "/nonexistent").isEmpty)
+    }
+}
+
+@Suite struct InvocationTests {
+    @Test func aProgramStartedThroughASymlinkIsLearnedByThatPathToo() throws {
+        // A real process started as /bin/sh (a symlink to the real shell on most systems).
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The shell waits on its own stdin (a builtin: no child that could outlive the test).
+        p.arguments = ["-c", "read x"]
+        let stdin = Pipe()
+        p.standardInput = stdin
+        try p.run()
+        defer { try? stdin.fileHandleForWriting.close(); p.waitUntilExit() }
+        let exe = try #require(HostPathFacts().resolved("/proc/\(p.processIdentifier)/exe"))
+        let path = ProcessInvocation.path(pid: p.processIdentifier, exe: exe)
+        #expect(path == "/bin/sh")
+        // An argv[0] that does not lead to the executable is not believed.
+        #expect(ProcessInvocation.path(pid: p.processIdentifier, exe: "/usr/bin/python3") == nil)
+        #expect(ProcessInvocation.path(pid: 999_999_999, exe: exe) == nil)
+    }
+
+    @Test func eachNewProcessIsAskedOnce() {
+        let asked = Mutex<[Int32]>([])
+        let o = Observation(invocation: { pid, exe in
+            asked.withLock { $0.append(pid) }
+            return exe == "/usr/bin/dash" ? "/bin/sh" : nil
+        })
+        o.record(AuditEvent(wall: .environment, event: "syscall", verdict: .wouldBlock, rule: "r", pid: 10, exe: "/usr/bin/dash",
+                            syscall: "openat", args: [("path", "/etc/passwd"), ("flags", "O_RDONLY")], detail: ""))
+        o.record(AuditEvent(wall: .environment, event: "syscall", verdict: .wouldBlock, rule: "r", pid: 10, exe: "/usr/bin/dash",
+                            syscall: "getcwd", detail: ""))
+        o.record(AuditEvent(wall: .environment, event: "syscall", verdict: .wouldBlock, rule: "r", pid: 11, exe: "/usr/bin/ls",
+                            syscall: "getcwd", detail: ""))
+        #expect(asked.withLock { $0 } == [10, 11])
+        let s = o.snapshot
+        #expect(s.files["/bin/sh"]?.access == .execute && s.files["/usr/bin/dash"]?.access == .execute)
+        #expect(s.files["/usr/bin/ls"]?.access == .execute && s.files["/etc/passwd"]?.access == .read)
     }
 }
