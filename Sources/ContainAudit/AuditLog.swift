@@ -81,8 +81,7 @@ public final class AuditLog: Sendable {
     public func record(_ e: AuditEvent) {
         let observers = state.withLock { $0.observers }
         for o in observers { o(e) }
-        let key = AuditKey(wall: e.wall, event: e.event, verdict: e.verdict, rule: e.rule,
-                           what: e.syscall ?? e.tool ?? e.event, exe: e.exe ?? "")
+        let key = AuditLog.key(for: e)
         state.withLock { s in
             var lineCount = 1
             if e.verdict != .allowed {
@@ -120,6 +119,16 @@ public final class AuditLog: Sendable {
 
     public func close() {
         state.withLock { s in if let fd = s.fd { _ = Glibc.close(fd); s.fd = nil } }
+    }
+
+    /// What the summary groups by: the syscall or tool, except for network attempts, where the destination is
+    /// what a reader needs to see (two refused hosts are two lines, not one).
+    static func key(for e: AuditEvent) -> AuditKey {
+        var what = e.syscall ?? e.tool ?? e.event
+        if e.event == "connect", let dest = e.args.first(where: { $0.0 == "address" })?.1 {
+            what = dest
+        }
+        return AuditKey(wall: e.wall, event: e.event, verdict: e.verdict, rule: e.rule, what: what, exe: e.exe ?? "")
     }
 
     public static func jsonLine(_ e: AuditEvent) -> String {

@@ -32,6 +32,9 @@ public enum Summary {
             if !g.key.exe.isEmpty { s += " by \(g.key.exe)" }
             let args = g.example.args.prefix(3).map { "\($0.0)=\($0.1)" }.joined(separator: " ")
             if !args.isEmpty { s += " [\(args)]" }
+        case "connect":
+            s = "\(verb) connect to \(g.key.what)\(times)"
+            if !g.key.exe.isEmpty { s += " by \(g.key.exe)" }
         case "tool_call":
             s = "\(verb) tools/call \(g.key.what)\(times): \(g.example.detail)"
         default:
