@@ -112,10 +112,10 @@ func readAll(_ fd: Int32) -> String {
         #expect(o.errnos[5] == ECONNREFUSED)
         let connects = log.groups.filter { $0.key.event == "connect" }
         #expect(connects.reduce(0) { $0 + $1.count } == 4)
-        let first = connects.first { $0.key.what == "connect" }
+        let first = connects.first { $0.key.what == "10.255.255.1:443" }
         #expect(first?.example.detail == "blocked connect to 10.255.255.1:443 (not in network.allow)")
         #expect(first?.example.args.contains { $0 == ("address", "10.255.255.1:443") } == true)
-        let send = connects.first { $0.key.what == "sendto" }
+        let send = connects.first { $0.example.syscall == "sendto" }
         #expect(send?.example.detail == "blocked send to 10.255.255.2:53 (not in network.allow)")
     }
 
