@@ -221,8 +221,9 @@ public struct FilesystemLearner: Sendable {
         for (dev, n) in devices.sorted(by: { $0.key < $1.key }).prefix(12) {
             result.review.append("opened \(dev) (\(n)x): not in the sandbox's minimal /dev")
         }
-        for p in lookedAt.prefix(12) {
-            result.review.append("looked at \(p) (stat/list only): not made visible; add it to filesystem.read if the server needs its contents")
+        if !lookedAt.isEmpty {
+            let shown = lookedAt.prefix(12).joined(separator: ", ") + (lookedAt.count > 12 ? ", ..." : "")
+            result.review.append("only looked at (stat or listing), not made visible: \(shown); add a directory to filesystem.read if the server needs its contents")
         }
         return result
     }

@@ -385,7 +385,8 @@ public enum ProcessInvocation {
         repeat { n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } } while n < 0 && errno == EINTR
         guard n > 0 else { return nil }
         let argv0 = String(decoding: buf.prefix(n).prefix { $0 != 0 }, as: UTF8.self)
-        guard argv0.contains("/") else { return nil }
+        guard !argv0.isEmpty else { return nil }
+        guard argv0.contains("/") else { return searchPath(pid: pid, name: argv0, exe: exe) }
         var path = argv0
         if !path.hasPrefix("/") {
             var cwd = [CChar](repeating: 0, count: 4096)
@@ -397,5 +398,34 @@ public enum ProcessInvocation {
         path = LexicalPath.normalize(path)
         guard HostPathFacts().resolved(path) == exe else { return nil }
         return path
+    }
+
+    /// A bare argv[0] was found on PATH (execvp): the first PATH entry holding that name and leading to the
+    /// executable is where it was started from. The process inherited the PATH it was looked up with.
+    static func searchPath(pid: Int32, name: String, exe: String) -> String? {
+        guard !name.contains("/"), name != ".", name != ".." else { return nil }
+        let fd = open("/proc/\(pid)/environ", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 8192)
+        while bytes.count < 1 << 20 {
+            var n = 0
+            repeat { n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } } while n < 0 && errno == EINTR
+            if n <= 0 { break }
+            bytes += chunk.prefix(n)
+        }
+        let prefix = Array("PATH=".utf8)
+        guard let entry = bytes.split(separator: 0).first(where: { $0.starts(with: prefix) }) else { return nil }
+        let value = String(decoding: entry.dropFirst(prefix.count), as: UTF8.self)
+        let facts = HostPathFacts()
+        for dir in value.split(separator: ":") where dir.hasPrefix("/") {
+            let candidate = LexicalPath.normalize(dir + "/" + name)
+            if facts.kind(candidate) != .missing {
+                // The first hit is the one execvp ran; it either is this executable or the argv[0] lied.
+                return facts.resolved(candidate) == exe ? candidate : nil
+            }
+        }
+        return nil
     }
 }

@@ -53,12 +53,30 @@ import Testing
         p.standardInput = stdin
         try p.run()
         defer { try? stdin.fileHandleForWriting.close(); p.waitUntilExit() }
-        let exe = try #require(HostPathFacts().resolved("/proc/\(p.processIdentifier)/exe"))
+        let exe = try #require(waitForExec(p.processIdentifier, notEndingIn: "/xctest"))
         let path = ProcessInvocation.path(pid: p.processIdentifier, exe: exe)
         #expect(path == "/bin/sh")
         // An argv[0] that does not lead to the executable is not believed.
         #expect(ProcessInvocation.path(pid: p.processIdentifier, exe: "/usr/bin/python3") == nil)
         #expect(ProcessInvocation.path(pid: 999_999_999, exe: exe) == nil)
+    }
+
+    @Test func aBareNameIsFoundOnThePathTheProcessInherited() throws {
+        let dir = NSTemporaryDirectory() + "contain-learn-path-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A link named like a command, in a PATH directory ahead of the real one.
+        try FileManager.default.createSymbolicLink(atPath: dir + "/mysh", withDestinationPath: "/bin/sh")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["PATH=\(dir):/usr/bin:/bin", "mysh", "-c", "read x"]
+        let stdin = Pipe()
+        p.standardInput = stdin
+        try p.run()
+        defer { try? stdin.fileHandleForWriting.close(); p.waitUntilExit() }
+        // env execs mysh by name; wait until that exec happened.
+        let real = try #require(waitForExec(p.processIdentifier, notEndingIn: "/env"))
+        #expect(ProcessInvocation.path(pid: p.processIdentifier, exe: real) == dir + "/mysh")
     }
 
     @Test func eachNewProcessIsAskedOnce() {
@@ -78,4 +96,13 @@ import Testing
         #expect(s.files["/bin/sh"]?.access == .execute && s.files["/usr/bin/dash"]?.access == .execute)
         #expect(s.files["/usr/bin/ls"]?.access == .execute && s.files["/etc/passwd"]?.access == .read)
     }
+}
+
+/// The executable of `pid` once it no longer ends in `suffix` (the exec under test has happened), or nil.
+func waitForExec(_ pid: Int32, notEndingIn suffix: String) -> String? {
+    for _ in 0..<500 {
+        if let e = HostPathFacts().resolved("/proc/\(pid)/exe"), !e.hasSuffix(suffix), !e.contains("PackageTests") { return e }
+        usleep(10_000)
+    }
+    return nil
 }
