@@ -158,9 +158,10 @@ public final class AuditLog: Sendable {
         var ok = true
         var s = s
         s.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return }
             var off = 0
             while off < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+                let n = Glibc.write(fd, base + off, buf.count - off)
                 if n < 0 { if errno == EINTR { continue }; ok = false; return }
                 off += n
             }

@@ -4,6 +4,10 @@
 import ArgumentParser
 import ContainLearn
 import ContainProfile
+import ContainSandbox
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +25,7 @@ struct CheckCommand: ParsableCommand {
               contain check --env KUBECONFIG=~/.kube/config --env KUBE_API_SERVER=10.0.0.1:6443 kubectl
               contain check --groups                 # the syscall groups and their members
               contain check --print my.yaml          # the profile after extends and variables
+              contain check --export-bpf strict.bpf strict   # the compiled seccomp program (raw sock_filter[])
             """)
 
     @Argument(help: "Profile files or shipped profile names.")
@@ -38,12 +43,18 @@ struct CheckCommand: ParsableCommand {
     @Flag(name: .long, help: "Print each valid profile as contain understands it (YAML): extends merged, defaults left out.")
     var print = false
 
+    @Option(name: .customLong("export-bpf"), help: ArgumentHelp("Write the profile's compiled seccomp program (raw struct sock_filter array, as bwrap --seccomp reads it) to FILE.", valueName: "FILE"))
+    var exportBPF: String?
+
     @Flag(name: .long, help: "Print nothing for valid profiles; only problems.")
     var quiet = false
 
     func validate() throws {
         if profiles.isEmpty && !groups {
             throw ValidationError("give at least one profile to check, or --groups")
+        }
+        if exportBPF != nil && profiles.count != 1 {
+            throw ValidationError("--export-bpf takes exactly one profile")
         }
         for e in env where !(e.contains("=") && e.first != "=") {
             throw ValidationError("--env takes NAME=VALUE, got '\(e)'")
@@ -68,6 +79,18 @@ struct CheckCommand: ParsableCommand {
                 if !quiet {
                     let warnings = diags.count
                     Swift.print(warnings == 0 ? "\(p): ok" : "\(p): ok (\(warnings) warning\(warnings == 1 ? "" : "s"))")
+                }
+                if let path = exportBPF {
+                    do {
+                        let profile = try loader.load(p)
+                        let program = try SeccompCompiler.compile(profile.environment.syscalls, mode: .enforce,
+                                                                  network: profile.environment.network)
+                        try Self.writeFile(path, program.bytes)
+                        FileHandleStderr.write("\(p): seccomp program: \(program.instructionCount) instructions -> \(path)\n")
+                    } catch {
+                        FileHandleStderr.write("contain check: --export-bpf \(path): \(error)\n")
+                        throw ExitCode(1)
+                    }
                 }
                 if print, let profile = try? loader.load(p) {
                     let renderer = ProfileRenderer(workspace: variables.workspace, home: variables.home)
@@ -100,5 +123,29 @@ struct CheckCommand: ParsableCommand {
         }
         if line != indent { out += line + "\n" }
         return out
+    }
+}
+
+extension CheckCommand {
+    struct WriteError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw WriteError(description: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return write(fd, base + off, bytes.count - off)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw WriteError(description: String(cString: strerror(errno)))
+            }
+            off += n
+        }
     }
 }
