@@ -1,0 +1,59 @@
+"""Turns bench/run.sh's raw results into the start-up / steady-state / memory sections of docs/benchmarks.md.
+Every ratio compares commands measured in the same hyperfine run on the same machine."""
+import json
+import pathlib
+import platform
+import subprocess
+import sys
+
+out = pathlib.Path(sys.argv[1])
+
+
+def load(name):
+    p = out / name
+    return json.loads(p.read_text())["results"] if p.exists() else []
+
+
+def table(results, base_name, title, goal):
+    if not results:
+        return f"### {title}\n\n(not measured)\n"
+    by = {r["command"]: r for r in results}
+    base = by.get(base_name)
+    lines = [f"### {title}", "", goal, "",
+             "| command | mean | median | stddev | vs " + base_name + " |", "|---|---:|---:|---:|---:|"]
+    for r in results:
+        ratio = f"{r['mean'] / base['mean']:.2f}x" if base else "-"
+        lines.append(f"| {r['command']} | {r['mean'] * 1000:.2f} ms | {r['median'] * 1000:.2f} ms | "
+                     f"{r['stddev'] * 1000:.2f} ms | {ratio} |")
+    return "\n".join(lines) + "\n"
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    load = open("/proc/loadavg").read().split()[:3]
+    swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()[0:1]
+    return (f"- kernel {platform.release()}, {platform.machine()}, {cpu}, "
+            f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores\n"
+            f"- load average when the report was written: {' '.join(load)}\n"
+            f"- {swift[0] if swift else 'swift ?'}; bwrap {subprocess.run(['bwrap', '--version'], capture_output=True, text=True).stdout.strip()}; "
+            f"{subprocess.run(['firejail', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}\n")
+
+
+print("# Benchmarks\n")
+print("Reproduce with `bench/run.sh` (as root, from the repository root). Each table comes from one hyperfine run\n"
+      "in which every command was measured on the same machine in the same session; ratios are of means.\n")
+print("## Machine\n")
+print(machine())
+print("## Start-up\n")
+print(table(load("startup.json"), "bwrap", "`/bin/true` in a sandbox",
+            "Goal: `contain run --profile strict` no slower than bwrap with the same namespaces and a filter of the "
+            "same size (`contain check --export-bpf` gives bwrap contain's own strict program)."))
+print("## Steady state\n")
+print(table(load("steady.json"), "bare", "1 M getppid() + 1 M 64-byte reads",
+            "Goal: under 5% slower than bare under the base profile (every syscall passes the seccomp filter)."))
+rss = out / "rss.txt"
+if rss.exists():
+    kib = rss.read_text().strip().splitlines()[-1]
+    print("## Supervisor memory\n")
+    print(f"Peak RSS of `contain run --profile base` (the supervisor process; GNU time %M) while a Python "
+          f"process sleeps 2 s inside: **{int(kib) / 1024:.1f} MiB** (goal: under 15 MiB).\n")
