@@ -234,6 +234,9 @@ ALLOWED_CALLS = {
         ("kubectl_get", {"resource_type": "pods"}, "dev-web", {"dev"}),
         ("kubectl_logs", {"pod_name": "dev-web", "namespace": "dev"}, "log line from dev/dev-web", {"dev"}),
         ("kubectl_generic", {"command": "get pods -n staging -o json"}, "staging-db", {"staging"}),
+        # The kubernetes Python client inside the server (not a kubectl subprocess), from a worker thread.
+        ("detect_pending_pods", {"namespace": "staging"}, "staging-web", {"staging"}),
+        ("diagnose_pod_crash", {"pod_name": "dev-web", "namespace": "dev"}, "dev-web", {"dev"}),
     ],
 }
 
