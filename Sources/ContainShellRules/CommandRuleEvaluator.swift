@@ -142,12 +142,31 @@ public struct CommandRuleEvaluator: ToolCallRule {
     public func check(shell: String, scope: RedirectionScope? = nil) -> Outcome {
         switch ShellParser.parse(shell) {
         case .failure(let e):
-            let shown = CommandLineRendering.clip(CommandLineRendering.quote(shell), limit: 200)
+            let shown = CommandLineRendering.quote(CommandLineRendering.clip(shell, limit: 200))
             return .denied(reason: "shell command not accepted: \(e.reason); command: \(shown)", commandLine: shown)
         case .success(let script):
             let line = CommandLineRendering.render(script.commands)
             if script.commands.isEmpty { return deny("empty command", line) }
-            return decide(script, line: line, scope: scope)
+            let outcome = decide(script, line: line, scope: scope)
+            guard outcome.isAllowed else { return outcome }
+            // Some servers take a string and run it without a shell (shlex.split, then exec). Then comments,
+            // operators and redirection targets are plain arguments of the first command (`find . # -delete`),
+            // so the string must also pass as that one argv.
+            guard let words = NoShellSplit.split(shell) else {
+                return deny("the command cannot be split into words without a shell (unterminated quote)", line)
+            }
+            let plain = SimpleCommand(words: words.map { ShellWord(text: $0, raw: $0) })
+            let shellFirst = script.commands.first { !$0.words.isEmpty }?.words.first?.text
+            if let name = words.first, name != shellFirst {
+                // A different first word: `ls;`, `A=1`, `2>x`, `$ls`... No program of such a name is on a
+                // system PATH; anything else is a disagreement this rule cannot reason about.
+                if name.utf8.contains(where: { "=;|&<>(){}$#`\n\t\\\"'".utf8.contains($0) }) { return outcome }
+                return deny("split without a shell, the command would be \(CommandLineRendering.quote(name))", line)
+            }
+            if let r = checkCommand(plain, scope: nil) {
+                return deny("\(r.text) (read without a shell: \(CommandLineRendering.render(plain)))", line)
+            }
+            return outcome
         }
     }
 
@@ -359,5 +378,51 @@ extension ShellRedirection {
         case .duplicateOutput, .duplicateInput: return !isDescriptorDuplication
         default: return true
         }
+    }
+}
+
+/// Splits a string the way Python's `shlex.split` (POSIX mode, no comments) does: whitespace separates words;
+/// single quotes are literal; in double quotes a backslash escapes only `"` and `\`; elsewhere it escapes any
+/// character. No operators, no expansions: what a server that splits and execs without a shell would run.
+enum NoShellSplit {
+    static func split(_ s: String) -> [String]? {
+        var words: [String] = []
+        var current: [UInt8] = []
+        var inWord = false
+        let b = Array(s.utf8)
+        var i = 0
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d || c == 0x0b || c == 0x0c }
+        while i < b.count {
+            let c = b[i]
+            if isSpace(c) {
+                if inWord { words.append(String(decoding: current, as: UTF8.self)); current = []; inWord = false }
+                i += 1
+                continue
+            }
+            inWord = true
+            switch c {
+            case UInt8(ascii: "\\"):
+                guard i + 1 < b.count else { return nil }
+                current.append(b[i + 1]); i += 2
+            case UInt8(ascii: "'"):
+                guard let close = b[(i + 1)...].firstIndex(of: UInt8(ascii: "'")) else { return nil }
+                current.append(contentsOf: b[(i + 1)..<close]); i = close + 1
+            case UInt8(ascii: "\""):
+                i += 1
+                while true {
+                    guard i < b.count else { return nil }
+                    let d = b[i]
+                    if d == UInt8(ascii: "\"") { i += 1; break }
+                    if d == UInt8(ascii: "\\"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "\"") || b[i + 1] == UInt8(ascii: "\\") {
+                        current.append(b[i + 1]); i += 2; continue
+                    }
+                    current.append(d); i += 1
+                }
+            default:
+                current.append(c); i += 1
+            }
+        }
+        if inWord { words.append(String(decoding: current, as: UTF8.self)) }
+        return words
     }
 }

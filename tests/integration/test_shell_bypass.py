@@ -1,10 +1,12 @@
 """The shell bypass corpus, end to end, against real shell-exec MCP servers.
 
-Two servers:
+Three servers:
   argv form   the real PyPI `mcp-shell-server` (tool `shell_execute`, `command` an argv array), configured as a
               user would who trusts its own checks: ALLOW_COMMANDS plus ALLOW_PATTERNS=".*".
   shell form  tests/corpus/shell/string_server.py: the `mcp` SDK's FastMCP with one tool,
               `execute_command(command: str)`, running the string with `bash -c` (what hand-written servers do).
+  no shell    the same server with --no-shell: shlex.split and exec (what the "safer" ones do); comments,
+              operators and redirection targets become arguments of the first command.
 
 The attacker drives the tools (a prompt-injected agent) and has planted things in the workspace (a hostile
 repository): `bin/ls` (really rm), `evil.sh`, `planted.tar`, and git aliases that run shell commands.
@@ -39,7 +41,8 @@ from mcpdriver import Driver, is_blocked, result_text
 CORPUS = REPO / "tests" / "corpus" / "shell" / "payloads.jsonl"
 PAYLOADS = [json.loads(line) for line in CORPUS.read_text().splitlines() if line.strip()]
 ARGV = [p for p in PAYLOADS if p["form"] == "argv"]
-SHELL = [p for p in PAYLOADS if p["form"] == "shell"]
+SHELL = [p for p in PAYLOADS if p["form"] == "shell" and p.get("server") != "noshell"]
+NOSHELL = [p for p in PAYLOADS if p.get("server") == "noshell"]
 AUDIT_LINES_PER_KEY = 50  # ContainAudit.AuditLog.perKeyLineLimit
 STRING_SERVER = REPO / "tests" / "corpus" / "shell" / "string_server.py"
 
@@ -148,6 +151,15 @@ def string_server(venv):
     return [venv("shell", "python"), str(STRING_SERVER)]
 
 
+def noshell_server(venv):
+    return string_server(venv) + ["--no-shell"]
+
+
+def servers(venv):
+    return [(shell_server(venv), ARGV, "argv"), (string_server(venv), SHELL, "shell"),
+            (noshell_server(venv), NOSHELL, "noshell")]
+
+
 def start(argv, scene):
     d = Driver(argv, env=server_env(scene), cwd=str(scene.ws))
     try:
@@ -179,7 +191,7 @@ def run_corpus(argv, scene, payloads):
 def test_bare_servers_let_every_payload_do_damage(scene, venv):
     """Proves the payloads are real: each one does its damage when nothing but the server stands in the way."""
     harmless = []
-    for server, payloads in [(shell_server(venv), ARGV), (string_server(venv), SHELL)]:
+    for server, payloads, _ in servers(venv):
         results, _, err = run_corpus(SETPRIV + server, scene, payloads)
         harmless += [f"{pid}: {result_text(r)[:200]}" for pid, (r, damaged) in results.items() if not damaged]
     assert not harmless, "payloads that did no damage bare (fix the corpus):\n" + "\n".join(harmless)
@@ -206,7 +218,7 @@ def shell_profile_with_server(tmp_path_factory, drop_mcp=False):
 def test_contain_blocks_every_payload(scene, venv, contain, tmp_path_factory):
     profile = shell_profile_with_server(tmp_path_factory)
     failures = []
-    for server, payloads, name in [(shell_server(venv), ARGV, "argv"), (string_server(venv), SHELL, "shell")]:
+    for server, payloads, name in servers(venv):
         audit = tmp_path_factory.mktemp("audit") / f"{name}.jsonl"
         results, _, err = run_corpus(contained(contain, profile, scene, server, audit), scene, payloads)
         for pid, (resp, damaged) in results.items():
