@@ -28,16 +28,25 @@ public struct KubernetesRuleEvaluator: ToolCallRule {
         try ToolSemantics.accesses(call, .init(defaultNamespace: rule.defaultNamespace))
     }
 
+    /// What a call would touch, without a rule (learn mode: the namespaces and verbs a workload uses).
+    public static func accesses(for call: ToolCall, defaultNamespace: String) throws(KubeRefusal) -> [KubeAccess] {
+        try ToolSemantics.accesses(call, .init(defaultNamespace: defaultNamespace))
+    }
+
+    /// What a kubectl argv (starting with `kubectl`) would touch, without a rule.
+    public static func kubectlAccesses(_ argv: [String], stdin: String? = nil, defaultNamespace: String) throws(KubeRefusal) -> [KubeAccess] {
+        guard let first = argv.first, ShellArgv.isKubectl(first) else {
+            throw KubeRefusal("\"\(argv.first?.prefix(60) ?? "")\" is not kubectl")
+        }
+        let cl = try KubectlParser.parse(Array(argv.dropFirst()))
+        return try KubectlSemantics.accesses(cl, .init(defaultNamespace: defaultNamespace, stdin: stdin))
+    }
+
     /// For the shell rule's evaluator: one kubectl command found in a shell string, as argv starting with
     /// `kubectl` (or a path ending in `/kubectl`). `stdin` is what kubectl's stdin will hold when known.
     public func checkKubectlArgv(_ argv: [String], stdin: String? = nil, tool: String = "shell command") -> RuleVerdict {
         do throws(KubeRefusal) {
-            guard let first = argv.first, ShellArgv.isKubectl(first) else {
-                throw KubeRefusal("\"\(argv.first?.prefix(60) ?? "")\" is not kubectl")
-            }
-            let cl = try KubectlParser.parse(Array(argv.dropFirst()))
-            let acc = try KubectlSemantics.accesses(cl, .init(defaultNamespace: rule.defaultNamespace, stdin: stdin))
-            return check(acc, tool: tool)
+            return check(try Self.kubectlAccesses(argv, stdin: stdin, defaultNamespace: rule.defaultNamespace), tool: tool)
         } catch {
             return .deny(rule: rule.id, reason: "\(tool): \(error.reason)")
         }

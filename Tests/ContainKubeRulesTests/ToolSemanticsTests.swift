@@ -258,6 +258,15 @@ func helmInstall(_ c: (String, Bool)) {
     #expect(empty == .allow) // dev is the context namespace
 }
 
+@Test func accessesWithoutARuleForLearnMode() throws {
+    let call = ToolCall(name: "pods_get", arguments: TinyJSON.parse(#"{"name": "web"}"#), requestID: "1")
+    #expect(try KubernetesRuleEvaluator.accesses(for: call, defaultNamespace: "team-a")
+            == [KubeAccess(verb: "get", scope: .namespace("team-a"), resource: "pods")])
+    #expect(try KubernetesRuleEvaluator.kubectlAccesses(["kubectl", "logs", "web", "-n", "b"], defaultNamespace: "a")
+            == [KubeAccess(verb: "logs", scope: .namespace("b"), resource: "pods")])
+    #expect(throws: KubeRefusal.self) { try KubernetesRuleEvaluator.kubectlAccesses(["kubectl", "get", "pods", "--as=x"], defaultNamespace: "a") }
+}
+
 @Test func accessesAreExposedForAudit() throws {
     let call = ToolCall(name: "kubectl_generic", arguments: TinyJSON.parse(#"{"command": "get pods,nodes -n dev"}"#), requestID: "1")
     let acc = try devStagingRule().accesses(for: call)
