@@ -118,7 +118,8 @@ public enum JSONParser {
         switch base[s.pos] {
         case UInt8(ascii: "{"):
             var members: [JSONMember] = []
-            try s.members { (key, range, lead, scanner) throws(JSONParseError) in
+            try s.members(buildKeys: true) { (k, range, lead, scanner) throws(JSONParseError) in
+                let key = k ?? ""
                 let build = materialize(key)
                 let v = try scanner.value(depth: 1, build: build)
                 members.append(JSONMember(key: key, value: build ? v : nil, range: range.lowerBound..<scanner.pos, leadByte: lead))
@@ -156,7 +157,7 @@ public enum JSONParser {
             try s.checkStart()
             s.skipWhitespace()
             guard s.pos < s.count, base[s.pos] == UInt8(ascii: "{") else { return nil }
-            try s.members { (k, range, _, scanner) throws(JSONParseError) in
+            try s.members(buildKeys: true) { (k, range, _, scanner) throws(JSONParseError) in
                 let want = k == key
                 let v = try scanner.value(depth: 1, build: want)
                 if want { found = (v, range.lowerBound..<scanner.pos) }
@@ -175,9 +176,15 @@ struct JSONScanner {
     let count: Int
     let maxDepth: Int
     var pos = 0
+    /// Decoded bytes of the keys of the objects being parsed (innermost last) and each key's span: duplicate
+    /// checks compare bytes here, so a key costs no String and no allocation unless the caller wants it.
+    var keyBytes: [UInt8] = []
+    var keySpans: [(start: Int, end: Int)] = []
 
     init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
         self.base = base; self.count = count; self.maxDepth = maxDepth
+        keyBytes.reserveCapacity(256)
+        keySpans.reserveCapacity(32)
     }
 
     @inline(__always) func fail(_ r: JSONParseError.Reason, at p: Int? = nil) -> JSONParseError {
@@ -278,28 +285,50 @@ struct JSONScanner {
     mutating func object(depth: Int, build: Bool) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw fail(.tooDeep(maxDepth)) }
         var members: [(String, JSONValue)] = []
-        try self.members { (key, _, _, scanner) throws(JSONParseError) in
+        try self.members(buildKeys: build) { (key, _, _, scanner) throws(JSONParseError) in
             let v = try scanner.value(depth: depth, build: build)
-            if build { members.append((key, v)) }
+            if build, let key { members.append((key, v)) }
         }
         return build ? .object(members) : .null
     }
 
     /// Walks an object's members starting at `{`, checking key uniqueness; `visit` must consume the value.
-    /// `visit` gets the key, the value's start offset (as an empty range) and its first byte.
-    mutating func members(_ visit: (String, Range<Int>, UInt8, inout JSONScanner) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    /// `visit` gets the key (nil unless `buildKeys`), the value's start offset (as an empty range) and its
+    /// first byte.
+    mutating func members(buildKeys: Bool,
+                          _ visit: (String?, Range<Int>, UInt8, inout JSONScanner) throws(JSONParseError) -> Void) throws(JSONParseError) {
         pos += 1 // {
         skipWhitespace()
         guard pos < count else { throw fail(.unexpectedEnd) }
         if base[pos] == UInt8(ascii: "}") { pos += 1; return }
-        var keys = KeySet()
+        let spanBase = keySpans.count
+        let bytesBase = keyBytes.count
+        // Past this many keys, a hash set keeps the check linear (an attacker's 100k-key object).
+        var large: Set<[UInt8]>? = nil
         while true {
             skipWhitespace()
             guard pos < count else { throw fail(.unexpectedEnd) }
             guard base[pos] == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(base[pos])) }
             let keyStart = pos
-            let key = try string(build: true)
-            if !keys.insert(key) { throw fail(.duplicateKey(key), at: keyStart) }
+            let kStart = keyBytes.count
+            try scanKey()
+            let kEnd = keyBytes.count
+            var duplicate = false
+            if large == nil {
+                for span in keySpans[spanBase...] where span.end - span.start == kEnd - kStart {
+                    if keyBytes[span.start..<span.end].elementsEqual(keyBytes[kStart..<kEnd]) { duplicate = true; break }
+                }
+                keySpans.append((kStart, kEnd))
+                if keySpans.count - spanBase > 32 {
+                    large = Set(keySpans[spanBase...].map { Array(keyBytes[$0.start..<$0.end]) })
+                }
+            } else {
+                duplicate = !(large?.insert(Array(keyBytes[kStart..<kEnd])).inserted ?? false)
+            }
+            if duplicate {
+                throw fail(.duplicateKey(String(decoding: keyBytes[kStart..<kEnd], as: UTF8.self)), at: keyStart)
+            }
+            let key: String? = buildKeys ? String(decoding: keyBytes[kStart..<kEnd], as: UTF8.self) : nil
             skipWhitespace()
             guard pos < count else { throw fail(.unexpectedEnd) }
             guard base[pos] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(base[pos])) }
@@ -312,8 +341,50 @@ struct JSONScanner {
             let b = base[pos]
             pos += 1
             if b == UInt8(ascii: ",") { continue }
-            if b == UInt8(ascii: "}") { return }
+            if b == UInt8(ascii: "}") {
+                if spanBase == 0 {
+                    keySpans.removeAll(keepingCapacity: true)
+                    keyBytes.removeAll(keepingCapacity: true)
+                } else {
+                    keySpans.removeLast(keySpans.count - spanBase)
+                    keyBytes.removeLast(keyBytes.count - bytesBase)
+                }
+                return
+            }
             throw fail(.unexpectedByte(b), at: pos - 1)
+        }
+    }
+
+    /// Scans a key at `"`, appending its decoded bytes to `keyBytes` (same validation as `string`).
+    mutating func scanKey() throws(JSONParseError) {
+        var kb: [UInt8] = []
+        swap(&kb, &keyBytes)
+        defer { swap(&kb, &keyBytes) }
+        pos += 1
+        var segStart = pos
+        while true {
+            while pos &+ 8 <= count {
+                let v = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                if JSONScanner.hasSpecialByte(v) { break }
+                pos &+= 8
+            }
+            guard pos < count else { throw fail(.unexpectedEnd) }
+            let b = base[pos]
+            if b == UInt8(ascii: "\"") {
+                kb.append(contentsOf: UnsafeBufferPointer(start: base + segStart, count: pos - segStart))
+                pos += 1
+                return
+            } else if b == UInt8(ascii: "\\") {
+                kb.append(contentsOf: UnsafeBufferPointer(start: base + segStart, count: pos - segStart))
+                try escape(into: &kb, build: true)
+                segStart = pos
+            } else if b < 0x20 {
+                throw fail(.controlCharacterInString)
+            } else if b >= 0x80 {
+                try utf8Sequence()
+            } else {
+                pos &+= 1
+            }
         }
     }
 
@@ -466,19 +537,5 @@ struct JSONScanner {
             i += 1
         }
         pos += need + 1
-    }
-}
-
-/// Keys seen in one object: a short array for the common small object, a hash set past that.
-struct KeySet {
-    private var small: [String] = []
-    private var large: Set<String>? = nil
-
-    mutating func insert(_ k: String) -> Bool {
-        if large != nil { return large?.insert(k).inserted ?? false }
-        if small.contains(k) { return false }
-        small.append(k)
-        if small.count > 16 { large = Set(small); small = [] }
-        return true
     }
 }
