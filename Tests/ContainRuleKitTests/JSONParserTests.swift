@@ -157,3 +157,20 @@ extension JSONTopLevel { var isArray: Bool { if case .array = self { return true
         #expect(reason("\"\(ctl)\"") == .controlCharacterInString)
     }
 }
+
+@Test func duplicateChecksAreScopedPerObject() {
+    // The same key in sibling and nested objects is fine; only a repeat within one object is refused.
+    #expect(reason(#"{"a":{"a":1},"b":{"a":2,"b":3},"c":[{"a":1},{"a":2}],"d":1}"#) == nil)
+    #expect(reason(#"{"a":{"b":1},"b":{"b":2,"b":3}}"#) == .duplicateKey("b"))
+    #expect(reason(#"{"a":{"x":{"y":1}},"a":2}"#) == .duplicateKey("a"))
+    #expect(reason(#"{"é":1,"\u00e9":2}"#) == .duplicateKey("é"))
+    #expect(reason(#"{"a\"b":1,"a\u0022b":2}"#) == .duplicateKey("a\"b"))
+    #expect(reason(#"{"ab":1,"a":2,"b":3,"":4}"#) == nil)
+}
+
+@Test func hugeObjectsStayLinear() {
+    // An attacker sends 100k keys hoping for a quadratic duplicate check.
+    let keys = (0..<100_000).map { "\"key\($0)\":0" }.joined(separator: ",")
+    #expect(reason("{\(keys)}") == nil)
+    #expect(reason("{\(keys),\"key99999\":1}") == .duplicateKey("key99999"))
+}
