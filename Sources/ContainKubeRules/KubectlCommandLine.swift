@@ -125,6 +125,15 @@ enum KubectlParser {
             throw KubeRefusal("\(display) points kubectl at another cluster, user or credential")
         case .writesFile:
             throw KubeRefusal("\(display) makes kubectl write a file of the caller's choosing")
+        case .readsFile:
+            throw KubeRefusal("\(display) makes kubectl read a local file (the kubeconfig is one)")
+        case .output:
+            // Output formats that take a template from a file print that file (text without template
+            // actions comes out verbatim): `-o go-template-file=$KUBECONFIG` would print the credentials.
+            let format = (value ?? "").lowercased()
+            if ToolArguments.fileTemplateFormats.contains(where: { format.hasPrefix($0) }) {
+                throw KubeRefusal("\(display) \(format.prefix(40)): output templates from files print local files")
+            }
         case .filename:
             cl.filenames.append(value ?? "")
         case .kustomize:

@@ -13,6 +13,10 @@ enum FlagEffect: Sendable, Equatable {
     case retarget
     /// Makes kubectl write a file of the caller's choosing (logs, profiles, cache): refused.
     case writesFile
+    /// Makes kubectl read a local file into its output or into the cluster (`--from-file=$KUBECONFIG`):
+    /// refused, the kubeconfig's credentials are in the server's view.
+    case readsFile
+    case output
     case filename
     case kustomize
     case raw
@@ -50,7 +54,7 @@ enum KubectlFlags {
         "skip-log-headers": b(), "add-dir-header": b(), "stderrthreshold": v(), "log-file-max-size": v(),
         "help": b(),
         // Output and selection (get, describe, logs, ...).
-        "output": v(), "selector": v(), "field-selector": v(), "sort-by": v(), "template": v(),
+        "output": v(.output), "selector": v(), "field-selector": v(), "sort-by": v(), "template": v(),
         "label-columns": v(), "show-labels": b(), "show-kind": b(), "no-headers": b(),
         "ignore-not-found": b(), "watch": b(.watch), "watch-only": b(.watch), "output-watch-events": b(),
         "chunk-size": v(), "server-print": b(), "show-managed-fields": b(), "allow-missing-template-keys": b(),
@@ -72,7 +76,7 @@ enum KubectlFlags {
         "image": v(), "port": v(), "env": v(), "labels": v(), "restart": v(), "overrides": v(),
         "stdin": b(), "tty": b(), "quiet": b(), "attach": b(), "rm": b(), "leave-stdin-open": b(),
         "image-pull-policy": v(), "command": b(), "privileged": b(), "expose": b(), "annotations": v(),
-        "from": v(), "from-literal": v(), "from-file": v(), "from-env-file": v(), "name": v(),
+        "from": v(), "from-literal": v(), "from-file": v(.readsFile), "from-env-file": v(.readsFile), "name": v(),
         "target-port": v(), "protocol": v(), "external-ip": v(), "cluster-ip": v(), "min": v(), "max": v(),
         "cpu-percent": v(), "to-revision": v(), "revision": v(), "address": v(), "target": v(),
         "profile-name": v(), "copy-to": v(), "share-processes": b(), "set-image": v(), "custom": v(),
@@ -86,7 +90,7 @@ enum KubectlFlags {
         "all-pods": b(), "append-hash": b(), "arguments-only": b(), "categories": v(), "concurrency": v(),
         "edit": b(), "interactive": b(), "keep-annotations": b(), "keep-init-containers": b(), "keep-labels": b(),
         "keep-liveness": b(), "keep-readiness": b(), "keep-startup": b(), "keys": v(), "load-balancer-ip": v(),
-        "openapi-patch": b(), "output-patch": b(), "override-type": v(), "patch-file": v(), "pod-selector": v(),
+        "openapi-patch": b(), "output-patch": b(), "override-type": v(), "patch-file": v(.readsFile), "pod-selector": v(),
         "replace": b(), "resolve": b(), "same-node": b(), "save-config": b(), "session-affinity": v(),
         "show-capacity": b(), "windows-line-endings": b(),
     ]

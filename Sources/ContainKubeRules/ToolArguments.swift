@@ -92,6 +92,8 @@ struct ToolArguments {
     ]
 
     static let envKeys: Set<String> = ["env", "envs", "environment", "env_vars", "envVars"]
+    static let outputKeys: Set<String> = ["output", "outputFormat", "output_format", "format"]
+    static let fileTemplateFormats = ["go-template-file", "templatefile", "jsonpath-file", "custom-columns-file"]
 
     static func retargetingEnv(_ name: String) -> Bool {
         let u = name.uppercased()
@@ -115,6 +117,10 @@ struct ToolArguments {
                 for (name, _) in vars where Self.retargetingEnv(name) {
                     throw KubeRefusal("argument \(key) sets \(name.prefix(40)), which points kubectl elsewhere")
                 }
+            }
+            if Self.outputKeys.contains(key), case .string(let format) = v,
+               Self.fileTemplateFormats.contains(where: { format.lowercased().hasPrefix($0) }) {
+                throw KubeRefusal("argument \(key) \"\(format.prefix(40))\": output templates from files print local files")
             }
             if Self.freeTextKeys.contains(key) { continue }
             switch v {

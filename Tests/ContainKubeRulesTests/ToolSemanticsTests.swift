@@ -84,6 +84,8 @@ private let writesAndCluster = devStagingRule(verbs: nil, cluster: true)
     ("kubectl_get", #"{"resource_type": "pods", "kubeconfig": "/tmp/other"}"#, false),
     ("kubectl_get", #"{"resource_type": "pods", "as_group": "system:masters"}"#, false),
     ("kubectl_get", #"{}"#, false),
+    ("kubectl_get", #"{"resource_type": "pods", "namespace": "dev", "output": "go-template-file=/tmp/kubeconfig"}"#, false),
+    ("kubectl_get", #"{"resource_type": "pods", "namespace": "dev", "output": "json"}"#, true),
     ("kubectl_get", #"{"resource_type": "nodes", "resourceType": "pods", "namespace": "dev"}"#, false),
     ("kubectl_get", #"{"resource_type": "pods", "resourceType": "pods", "namespace": "dev"}"#, true),
     ("kubectl_get", #"{"resourceType": "pods", "namespace": "dev", "all_namespaces": false, "allNamespaces": true}"#, false),

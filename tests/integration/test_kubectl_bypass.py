@@ -12,7 +12,8 @@ namespace it is asked about. Every payload is first shown to do its damage with 
 payloads are real), then shown to be blocked by `contain run --profile kubectl` with no damage at all.
 
 Corpus: tests/corpus/kubectl/payloads.jsonl. Placeholders: ${OTHER_URL} (the other cluster's server),
-${OTHER_KUBECONFIG} (a kubeconfig for it), ${OTHER_CONTEXT} (the kubeconfig's second context). Damage kinds:
+${OTHER_KUBECONFIG} (a kubeconfig for it), ${OTHER_CONTEXT} (the kubeconfig's second context), ${KUBECONFIG}
+(the kubeconfig the server is given). Damage kinds:
   reach     the main stub is asked about a namespace other than dev/staging ("*" all, "<cluster>",
             "<impersonate>", "<credential>"), or the other cluster is asked anything
   writes    a stub receives a write (POST, PUT, PATCH, DELETE)
@@ -89,6 +90,7 @@ class Clusters:
     def expand(self, value):
         if isinstance(value, str):
             return (value.replace("${OTHER_URL}", self.other.url).replace("${OTHER_KUBECONFIG}", self.other_kubeconfig)
+                    .replace("${KUBECONFIG}", self.kubeconfig)
                     .replace("${OTHER_CONTEXT}", self.other_context))
         if isinstance(value, dict):
             return {k: self.expand(v) for k, v in value.items()}
