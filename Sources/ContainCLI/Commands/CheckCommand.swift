@@ -4,6 +4,7 @@
 import ArgumentParser
 import ContainLearn
 import ContainProfile
+import ContainRuleKit
 import ContainSandbox
 #if canImport(Glibc)
 import Glibc
@@ -71,7 +72,10 @@ struct CheckCommand: ParsableCommand {
         let loader = ProfileLoader(variables: variables)
         var failed = false
         for p in profiles {
-            let diags = loader.check(p)
+            var diags = loader.check(p)
+            if !diags.contains(where: { $0.severity == .error }), let profile = try? loader.load(p) {
+                diags += Self.regexDiagnostics(profile, file: p)
+            }
             for d in diags { FileHandleStderr.write(d.description + "\n") }
             if diags.contains(where: { $0.severity == .error }) {
                 failed = true
@@ -147,5 +151,25 @@ extension CheckCommand {
             }
             off += n
         }
+    }
+}
+
+extension CheckCommand {
+    /// The transport wall matches `regex:` conditions with its own linear-time engine, which accepts a subset
+    /// of what the loader's syntax check does; a pattern it cannot compile would refuse every call at run time,
+    /// so say so here, where the author can fix it.
+    static func regexDiagnostics(_ profile: Profile, file: String) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for rule in profile.mcp?.conditions ?? [] {
+            for test in rule.require + rule.denyIf {
+                guard case .regex(let pattern) = test.op else { continue }
+                do { _ = try SafeRegex(pattern) } catch {
+                    let at = rule.location ?? SourceLocation(file: file, line: 1, column: 1)
+                    out.append(Diagnostic(at, .error,
+                                          "condition \(rule.id): \(error.description) (the transport wall's regex engine is linear-time: no backreferences, lookaround or \\b)"))
+                }
+            }
+        }
+        return out
     }
 }
