@@ -84,7 +84,7 @@ enum KubectlFlags {
         "disable-eviction": b(), "skip-wait-for-delete-timeout": v(), "role": v(), "clusterrole": v(),
         "serviceaccount": v(), "group": v(), "verb": v(), "resource": v(), "resource-name": v(),
         "non-resource-url": v(), "aggregation-rule": v(), "schedule": v(), "docker-server": v(),
-        "docker-username": v(), "docker-password": v(), "docker-email": v(), "cert": v(), "key": v(),
+        "docker-username": v(), "docker-password": v(), "docker-email": v(), "cert": v(.readsFile), "key": v(.readsFile),
         "duration": v(), "audience": v(), "bound-object-kind": v(), "bound-object-name": v(),
         "bound-object-uid": v(), "list": b(), "subresource-name": v(),
         "all-pods": b(), "append-hash": b(), "arguments-only": b(), "categories": v(), "concurrency": v(),

@@ -233,6 +233,11 @@ enum KubectlSemantics {
     /// one `/` names its namespace, overriding `-n`.
     private static func copySpecs(_ w: [String], namespace: String) throws(KubeRefusal) -> [KubeAccess] {
         var out: [KubeAccess] = []
+        if let source = w.first, !source.contains(":") {
+            // Uploading reads a local file into the cluster, where the agent can read it back (the kubeconfig
+            // is in the server's view).
+            throw KubeRefusal("kubectl cp \(source.prefix(60)): copies a local file into the cluster")
+        }
         for arg in w {
             guard let colon = arg.firstIndex(of: ":") else { continue } // a local path
             let pod = arg[..<colon]
