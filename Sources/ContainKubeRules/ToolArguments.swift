@@ -92,6 +92,9 @@ struct ToolArguments {
     ]
 
     static let envKeys: Set<String> = ["env", "envs", "environment", "env_vars", "envVars"]
+    /// Paths the server reads and sends to kubectl or into the cluster (Flux159 `fromFile`, `filename`).
+    static let localFileKeys: Set<String> = ["fromFile", "from_file", "fromEnvFile", "from_env_file", "patchFile",
+                                             "patch_file", "filename"]
     static let outputKeys: Set<String> = ["output", "outputFormat", "output_format", "format"]
     static let fileTemplateFormats = ["go-template-file", "templatefile", "jsonpath-file", "custom-columns-file"]
 
@@ -116,6 +119,12 @@ struct ToolArguments {
                 // and HOME all retarget it.
                 for (name, _) in vars where Self.retargetingEnv(name) {
                     throw KubeRefusal("argument \(key) sets \(name.prefix(40)), which points kubectl elsewhere")
+                }
+            }
+            if Self.localFileKeys.contains(key) {
+                switch v {
+                case .null, .string(""), .array([]): break
+                default: throw KubeRefusal("argument \(key) makes the server read local files (the kubeconfig is one); pass the content inline")
                 }
             }
             if Self.outputKeys.contains(key), case .string(let format) = v,
