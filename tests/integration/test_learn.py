@@ -385,12 +385,14 @@ def test_learn_kubectl_through_a_shell_server_network_and_namespaces(contain, ve
         assert p["mcp"]["commands"][0]["allow"]["kubectl"] == {"subcommands": ["get"]}
 
         stub.reset()
+        audit = world_tmp / "run.audit"
         _, results, rc, err = shell_session(
-            [contain, "run", "--profile", str(out), "--workspace", str(ws), "--", server], ws,
+            [contain, "run", "--profile", str(out), "--workspace", str(ws), "--audit", str(audit), "--", server], ws,
             work + [(["kubectl", "get", "pods", "-n", "prod", "-o", "json"], str(ws)),
                     (["kubectl", "delete", "pods", "--all", "-n", "dev"], str(ws))])
         assert rc == 0, err
-        assert [result_text(r) for r in results[:2]] == [result_text(r) for r in learned]
+        assert [result_text(r) for r in results[:2]] == [result_text(r) for r in learned], \
+            err + (audit.read_text()[-3000:] if audit.exists() else "")
         assert is_blocked(results[2]) and is_blocked(results[3]), [result_text(r) for r in results]
         assert stub.touched() == {"dev", "staging"}
         assert "learned.kubernetes" in err or "learned.shell_execute.commands" in err, err
