@@ -64,3 +64,26 @@ func shippedProfileRule(_ c: (String, String, Bool)) throws {
     #expect(e.checkKubectlArgv(["kubectl", "delete", "pod", "x", "-n", "prod"]) != .allow)
     #expect(e.checkKubectlArgv(["kubectl", "delete", "ns", "dev"]) != .allow)
 }
+
+/// The end-to-end corpus (tests/corpus/kubectl/payloads.jsonl), checked here against the shipped rule alone:
+/// every payload is refused by the transport wall before any server sees it.
+@Test func everyCorpusPayloadIsRefusedByTheShippedRule() throws {
+    let p = try loadShipped()
+    let e = KubernetesRuleEvaluator(rule: try #require(p.mcp?.kubernetes.first))
+    let text = try String(contentsOfFile: repositoryRoot + "/tests/corpus/kubectl/payloads.jsonl", encoding: .utf8)
+    var count = 0
+    for line in text.split(separator: "\n") where !line.isEmpty {
+        let expanded = line.replacingOccurrences(of: "${OTHER_URL}", with: "http://127.0.0.1:6444")
+            .replacingOccurrences(of: "${OTHER_KUBECONFIG}", with: "/tmp/other-config")
+            .replacingOccurrences(of: "${OTHER_CONTEXT}", with: "other-0123")
+            .replacingOccurrences(of: "${KUBECONFIG}", with: "/home/tester/.kube/contain-config")
+        let payload = TinyJSON.parse(expanded)
+        guard case .string(let id) = payload["id"], case .string(let tool) = payload["tool"], let args = payload["arguments"] else {
+            Issue.record("malformed corpus line: \(line.prefix(80))"); continue
+        }
+        let v = e.evaluate(ToolCall(name: tool, arguments: args, requestID: "1"), context: context)
+        #expect(v != .allow, "\(id) was allowed")
+        count += 1
+    }
+    #expect(count >= 60)
+}
