@@ -147,10 +147,17 @@ public struct FilesystemLearner: Sendable {
         // Step 3: collapse the rest into package directories, deepest first.
         var pending = rest.filter { !$0.value.access.subtracting([.lookup, .list]).isEmpty }
         let lookups = rest.filter { pending[$0.key] == nil }
-        let dirs = Set(pending.keys.flatMap { LexicalPath.ancestors($0) })
-            .sorted { LexicalPath.components($0).count > LexicalPath.components($1).count }
+        // Which pending paths lie below each directory, built once (paths x depth); a directory that
+        // collapses joins the lists of its own ancestors. Lists keep stale keys; `pending` is the truth.
+        var within: [String: [String]] = [:]
+        for k in pending.keys { for a in LexicalPath.ancestors(k) { within[a, default: []].append(k) } }
+        let dirs = within.keys.sorted {
+            let (a, b) = (LexicalPath.components($0).count, LexicalPath.components($1).count)
+            return a != b ? a > b : $0 < $1
+        }
         for dir in dirs where !isProtected(dir) && facts.kind(dir) == .directory {
-            let members = pending.filter { LexicalPath.isWithin($0.key, dir) && $0.key != dir }
+            var members: [String: Item] = [:]
+            for k in within[dir] ?? [] { if let it = pending[k] { members[k] = it } }
             guard !members.isEmpty else { continue }
             let direct = members.keys.filter { LexicalPath.parent($0) == dir }.count
             let childTrees = Set(members.keys.map { childOf(dir, $0) }).count
@@ -167,6 +174,7 @@ public struct FilesystemLearner: Sendable {
             merged.access.remove(.lookup)
             if merged.access.contains(.list) { merged.access.remove(.list); merged.access.insert(.read) }
             pending[dir] = merged
+            for a in LexicalPath.ancestors(dir) { within[a, default: []].append(dir) }
         }
         for (k, v) in pending {
             var v = v
@@ -177,8 +185,11 @@ public struct FilesystemLearner: Sendable {
         }
 
         // Step 4: lookups and listings nothing covers.
+        // Covered: an entry is the path, lies above it, or lies below it (then the path exists in the view).
+        var entryAncestors = Set<String>()
+        for k in collapsed.keys { entryAncestors.formUnion(LexicalPath.ancestors(k)) }
         let covered = { (p: String) -> Bool in
-            collapsed.keys.contains { LexicalPath.isWithin(p, $0) || LexicalPath.isWithin($0, p) }
+            collapsed[p] != nil || entryAncestors.contains(p) || LexicalPath.ancestors(p).contains { collapsed[$0] != nil }
         }
         var lookedAt: [String] = []
         for (path, it) in lookups.sorted(by: { $0.key < $1.key }) where !covered(path) {
@@ -197,11 +208,10 @@ public struct FilesystemLearner: Sendable {
 
         // Entries, with redundant ones (inside another entry granting at least as much) removed.
         func rights(_ a: FileAccess) -> FileAccess { a.intersection([.read, .write, .execute]).union(.read) }
-        let all = collapsed.map { ($0.key, $0.value) }
-        for (path, it) in all.sorted(by: { $0.0 < $1.0 }) {
+        for (path, it) in collapsed.sorted(by: { $0.key < $1.key }) {
             let r = rights(it.access)
-            let redundant = all.contains { other in
-                other.0 != path && LexicalPath.isWithin(path, other.0) && rights(other.1.access).isSuperset(of: r)
+            let redundant = LexicalPath.ancestors(path).contains { a in
+                collapsed[a].map { rights($0.access).isSuperset(of: r) } ?? false
             }
             if redundant { continue }
             result.entries.append(FilesystemEntry(path: path, access: r, note: note(for: path, it)))

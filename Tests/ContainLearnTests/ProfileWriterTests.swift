@@ -310,3 +310,22 @@ func pythonServerRun() throws -> (Observation, TreeFacts) {
         #expect(r.review.contains { $0.contains("/usr/local/bin") })
     }
 }
+
+@Suite struct ScaleTests {
+    @Test func aLargeTreeIsCollapsedWithoutQuadraticWork() {
+        // 40000 files in 2000 directories of one package tree outside every runtime root.
+        var files: [String: ObservationSnapshot.FileRecord] = [:]
+        var list: [String] = []
+        for d in 0..<2000 {
+            for f in 0..<20 {
+                let p = "/srv/data/set\(d / 100)/d\(d)/f\(f).txt"
+                files[p] = .init(access: .read, count: 1)
+                list.append(p)
+            }
+        }
+        let l = FilesystemLearner(workspace: ws, home: home, facts: TreeFacts(files: list))
+        let r = l.learn(files)
+        // Every directory held 20 files: each collapses, then the sets, then /srv/data (its two+ sub-trees).
+        #expect(r.entries.map(\.path) == ["/srv/data"])
+    }
+}
