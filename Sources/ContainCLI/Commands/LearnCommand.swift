@@ -181,7 +181,8 @@ struct LearnSession {
             FileHandleStderr.write(diff.isEmpty ? "contain learn: nothing to add to \(options.from ?? "the base profile")\n" : diff)
         }
         FileHandleStderr.write(out.report)
-        for note in log.notes { FileHandleStderr.write("  note: \(note)\n") }
+        // The learning view shares the host network on purpose; that note is for `contain run`.
+        for note in log.notes where !note.hasPrefix("network: host") { FileHandleStderr.write("  note: \(note)\n") }
         if !problems.isEmpty {
             for p in problems { FileHandleStderr.write("\(p)\n") }
             return fail("the learned profile does not pass `contain check` (a bug in contain learn; the file was written for inspection)")
