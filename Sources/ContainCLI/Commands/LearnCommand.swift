@@ -76,6 +76,9 @@ struct LearnSession {
         guard let workspace = realDirectory(options.workspace ?? ".") else {
             return fail("--workspace \(options.workspace ?? "."): not an existing directory")
         }
+        guard workspace != "/" else {
+            return fail("--workspace /: the workspace is the one writable directory and would be the whole host; name a project directory")
+        }
         // Fail before the run, not after the user drove the server through its work.
         let outputDir = directoryOf(options.output)
         guard access(outputDir, W_OK) == 0 else {
