@@ -1,6 +1,7 @@
 // Files seen -> the profile's `filesystem` lists, collapsed to directories only where that is not broader than
 // the workload needs:
-//  1. Everything under the workspace becomes the workspace itself (the unit the user chose).
+//  1. Everything under the workspace (or another directory made writable for learning) becomes that
+//     directory itself (the unit the user chose).
 //  2. Everything under a known runtime root (an interpreter's library tree, the multiarch library directory,
 //     a venv, node_modules, the CA store) becomes that root: those trees are read as a whole, file by file.
 //  3. Other files collapse into their deepest directory that holds at least `collapseThreshold` of them
@@ -8,7 +9,7 @@
 //     top-level directory, a shared root such as /usr/lib or /var/lib, the home directory, its dot-directories
 //     or anything that holds credentials: those keep file-level entries.
 //  4. Paths only looked at (stat) or listed are kept when nothing else covers them and they are narrow.
-// Writes are kept only where learning let them happen (the workspace); other write attempts failed while
+// Writes are kept only where learning let them happen (the workspace, --write); other write attempts failed while
 // learning and stay refused, so the re-run behaves the same: the review list names them.
 
 import Synchronization
@@ -33,7 +34,8 @@ public struct FilesystemLearner: Sendable {
 
     public var workspace: String
     public var home: String
-    /// Directories writable while learning (the workspace; /tmp is private and handled separately).
+    /// Directories writable while learning: the workspace first, then `--write` directories (/tmp is private
+    /// and handled separately). Each becomes one entry, as the user named it.
     public var writableRoots: [String]
     public var facts: any PathFacts
     private let venvRoots = VenvRootCache()
@@ -41,7 +43,9 @@ public struct FilesystemLearner: Sendable {
     public init(workspace: String, home: String, writableRoots: [String]? = nil, facts: any PathFacts) {
         self.workspace = LexicalPath.normalize(workspace)
         self.home = home.isEmpty ? "/nonexistent-home" : LexicalPath.normalize(home)
-        self.writableRoots = (writableRoots ?? [workspace]).map(LexicalPath.normalize)
+        var roots = [LexicalPath.normalize(workspace)]
+        for r in (writableRoots ?? []).map(LexicalPath.normalize) where !roots.contains(r) && r != "/" { roots.append(r) }
+        self.writableRoots = roots
         self.facts = facts
     }
 
@@ -75,7 +79,7 @@ public struct FilesystemLearner: Sendable {
         // Step 0: drop what the sandbox provides anyway, split off refused writes, follow symlinks and loaders.
         for (path, rec) in files.sorted(by: { $0.key < $1.key }) {
             var access = rec.access
-            let inWorkspace = LexicalPath.isWithin(path, workspace)
+            let inWorkspace = writableRoot(of: path) != nil
             if path == "/proc" || path.hasPrefix("/proc/") { continue }
             if !inWorkspace, path == "/tmp" || path.hasPrefix("/tmp/") { result.usedPrivateTmp = true; continue }
             if path == "/dev" || path.hasPrefix("/dev/") {
@@ -127,8 +131,8 @@ public struct FilesystemLearner: Sendable {
         }
         var rest: [String: Item] = [:]
         for (path, it) in items {
-            if LexicalPath.isWithin(path, workspace) {
-                absorb(into: workspace, it, keepLookups: true)
+            if let root = writableRoot(of: path) {
+                absorb(into: root, it, keepLookups: true)
             } else if let root = runtimeRoot(of: path), it.access != .lookup, !sensitive.contains(path) {
                 absorb(into: root, it, keepLookups: false)
             } else {
@@ -218,9 +222,9 @@ public struct FilesystemLearner: Sendable {
         }
 
         // Review.
-        if items.keys.contains(where: { LexicalPath.isWithin($0, workspace) }) {
-            let wrote = items.contains { LexicalPath.isWithin($0.key, workspace) && $0.value.access.contains(.write) }
-            result.review.append(wrote ? "wrote to \(workspace): kept read-write" : "read \(workspace): kept read-only (nothing was written)")
+        for root in writableRoots where items.keys.contains(where: { writableRoot(of: $0) == root }) {
+            let wrote = items.contains { writableRoot(of: $0.key) == root && $0.value.access.contains(.write) }
+            result.review.append(wrote ? "wrote to \(root): kept read-write" : "read \(root): kept read-only (nothing was written)")
         }
         for p in sensitive.sorted() {
             result.review.append("read \(p), which usually holds credentials: kept as a single-file entry; remove it unless the server needs it")
@@ -241,6 +245,11 @@ public struct FilesystemLearner: Sendable {
     /// A directory, or a symlink to one.
     private func isDirectory(_ path: String, _ kind: PathKind) -> Bool {
         kind == .directory || kind == .symlink && facts.resolved(path).map { facts.kind($0) == .directory } == true
+    }
+
+    /// The deepest directory writable while learning that holds `path` (the workspace, `--write` directories).
+    func writableRoot(of path: String) -> String? {
+        writableRoots.filter { LexicalPath.isWithin(path, $0) }.max { $0.count < $1.count }
     }
 
     private func note(for path: String, _ it: Item) -> String {
@@ -320,7 +329,7 @@ public struct FilesystemLearner: Sendable {
             "/sys/bus", "/sys/kernel", "/var/lib/dpkg",
         ]
         if shared.contains(dir) { return true }
-        if LexicalPath.isWithin(home, dir) || LexicalPath.isWithin(workspace, dir) { return true }
+        if LexicalPath.isWithin(home, dir) || writableRoots.contains(where: { LexicalPath.isWithin($0, dir) }) { return true }
         if LexicalPath.parent(dir) == home, LexicalPath.lastComponent(dir).hasPrefix(".") { return true }
         for d in [".local/share", ".local/lib", ".local/state", ".local/bin", ".config", ".cache"] where dir == home + "/" + d {
             return true

@@ -329,3 +329,23 @@ func pythonServerRun() throws -> (Observation, TreeFacts) {
         #expect(r.entries.map(\.path) == ["/srv/data"])
     }
 }
+
+@Suite struct WritableRootTests {
+    @Test func aDirectoryMadeWritableForLearningIsKeptReadWriteAsNamed() throws {
+        let cache = home + "/.cache/srv"
+        let facts = TreeFacts(files: [cache + "/db/index", home + "/.cache/other/x"])
+        let o = Observation()
+        o.record(open(cache + "/db/index", "O_RDWR|O_CREAT"))
+        o.record(open(cache + "/db/new.tmp", "O_WRONLY|O_CREAT|O_EXCL"))
+        o.record(open(home + "/.cache/other/x", "O_WRONLY|O_CREAT"))
+        var opts = options(facts)
+        opts.writableRoots = [ws, cache]
+        let out = ProfileWriter.write(o.snapshot, options: opts)
+        let p = try profileLoader.load(yaml: out.yaml, file: "/tmp/learned.yaml")
+        #expect(p.environment.filesystem.write == [cache])
+        #expect(out.yaml.contains("- \"${HOME}/.cache/srv\""))
+        #expect(out.report.contains("wrote to ${HOME}/.cache/srv: kept read-write"))
+        // Writes outside every writable directory still failed while learning and stay refused.
+        #expect(out.report.contains("tried to write ${HOME}/.cache/other"))
+    }
+}

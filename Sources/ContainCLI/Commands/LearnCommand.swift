@@ -39,6 +39,7 @@ struct LearnCommand: ParsableCommand {
               contain learn --output shell.yaml --env ALLOW_COMMANDS=ls,cat,git -- mcp-shell-server
               contain learn --output mine.yaml --from shell -- mcp-shell-server
               contain learn --output tool.yaml --no-mcp -- ./tool --selftest
+              contain learn --output srv.yaml --write ~/.cache/srv -- srv --stdio
             """)
 
     @Option(name: .long, help: "Where to write the learned profile.")
@@ -49,6 +50,9 @@ struct LearnCommand: ParsableCommand {
 
     @Option(name: .long, help: "The workspace directory (${WORKSPACE}; default: the current directory). The only writable host directory while learning.")
     var workspace: String?
+
+    @Option(name: .customLong("write"), help: "Also let the server write DIR while learning (e.g. ~/.cache/app); what it writes there is kept read-write (repeatable).")
+    var write: [String] = []
 
     @Option(name: .customLong("env"), help: "Pass NAME from contain's environment, or set NAME=VALUE, for the server (repeatable); kept in the profile.")
     var env: [String] = []
@@ -84,6 +88,11 @@ struct LearnSession {
         guard access(outputDir, W_OK) == 0 else {
             return fail("--output \(options.output): cannot write in \(outputDir): \(String(cString: strerror(errno)))")
         }
+        var writable: [String] = []
+        for w in options.write {
+            guard let real = realDirectory(w), real != "/" else { return fail("--write \(w): not an existing directory other than /") }
+            writable.append(real)
+        }
         let variables = ProfileVariables.current(workspace: workspace)
         var base: Profile?
         if let from = options.from {
@@ -104,7 +113,7 @@ struct LearnSession {
         let observation = Observation()
         observation.attach(to: log)
 
-        let view = LearnView.profile(workspace: workspace, base: base)
+        let view = LearnView.profile(workspace: workspace, writable: writable, base: base)
         let program: SeccompProgram
         do { program = try SeccompCompiler.compile(view.environment.syscalls, mode: .observe) } catch {
             return fail("learn: compiling the observing seccomp filter: \(error)")
@@ -172,7 +181,7 @@ struct LearnSession {
         let status = RunningSandbox.exitStatus(raw)
 
         let learnOptions = LearnOptions(
-            workspace: workspace, home: variables.home, writableRoots: [workspace],
+            workspace: workspace, home: variables.home, writableRoots: [workspace] + writable,
             untrappedSyscalls: LearnView.untrapped, env: options.env.map(Self.splitEnv), command: options.command)
         let out = ProfileWriter.write(observation.snapshot, options: learnOptions, base: base,
                                       baseName: options.from ?? "base", outputName: options.output)
@@ -240,12 +249,12 @@ enum LearnView {
     /// Calls the learning filter lets through without a notification (and every learned profile allows).
     static let untrapped = LearnDefaults.untrappedSyscalls
 
-    static func profile(workspace: String, base: Profile?) -> Profile {
+    static func profile(workspace: String, writable: [String], base: Profile?) -> Profile {
         var p = Profile()
         p.name = "learn"
         var fs = FilesystemPolicy()
         fs.execute = topLevelEntries()
-        fs.write = [workspace]
+        fs.write = [workspace] + writable
         fs.runtime = true
         p.environment.filesystem = fs
         p.environment.network = .host
