@@ -274,3 +274,55 @@ final class Scratch {
         }
     }
 }
+
+/// The launcher against the real kernel (no seccomp filter here; the integration tests run the full wall).
+@Suite struct LauncherTests {
+    func plan(_ command: [String], extraRead: [String] = []) throws -> SandboxPlan {
+        var p = Profile()
+        p.environment.filesystem.execute = ["/usr", "/bin", "/lib", "/lib64"]
+        p.environment.filesystem.read = extraRead
+        p.environment.filesystem.write = ["/tmp"]
+        return try PlanBuilder.build(LaunchRequest(profile: p, command: command, workspace: "/tmp", seccomp: false),
+                                     audit: AuditLog(fd: nil))
+    }
+
+    @Test func theServersExitStatusComesBack() throws {
+        let sandbox = try Launcher.launch(try plan(["/bin/sh", "-c", "exit 3"]), seccomp: nil) { _, _ in }
+        #expect(RunningSandbox.exitStatus(sandbox.waitForExit()) == 3)
+    }
+
+    @Test func theServerRunsAsUIDZeroInItsOwnPidNamespaceWithNoCapabilities() throws {
+        // pid 2 (the init is 1); no capabilities at all; no_new_privs set. Any deviation exits non-zero.
+        let script = "[ $$ = 2 ] && [ \"$(id -u)\" = 0 ] && grep -q '^CapEff:\t0000000000000000' /proc/self/status && grep -q '^NoNewPrivs:\t1' /proc/self/status"
+        let sandbox = try Launcher.launch(try plan(["/bin/sh", "-c", script]), seccomp: nil) { _, _ in }
+        #expect(RunningSandbox.exitStatus(sandbox.waitForExit()) == 0)
+    }
+
+    @Test func aFailedStepIsNamedAndExitsWith125() throws {
+        // A path longer than PATH_MAX: stat fails for a reason other than "missing", so the bind is
+        // attempted and the kernel's answer is reported under the step's name.
+        let long = "/" + String(repeating: "a/", count: 2100) + "b"
+        let p = try plan(["/bin/true"], extraRead: [long])
+        do {
+            _ = try Launcher.launch(p, seccomp: nil) { _, _ in }
+            Issue.record("the launch should have failed")
+        } catch {
+            #expect(error.exitStatus == 125)
+            #expect(error.message.hasPrefix("contain: setup step \"bind \(long)\" failed: ENAMETOOLONG"))
+        }
+    }
+
+    @Test func anExecFailureIs126() throws {
+        let s = Scratch()
+        s.file("noexec.sh", "#!/nonexistent-interpreter\n", mode: 0o755)
+        let p = try plan([s.path("noexec.sh")], extraRead: [s.root])
+        do {
+            _ = try Launcher.launch(p, seccomp: nil) { _, _ in }
+            Issue.record("the launch should have failed")
+        } catch {
+            // The script is in a read-only, noexec bind (a `read` path): execve refuses with EACCES.
+            #expect(error.exitStatus == 126)
+            #expect(error.message.contains("cannot execute"))
+        }
+    }
+}
