@@ -140,6 +140,11 @@ public struct FilesystemLearner: Sendable {
             }
         }
 
+        // The workspace is the server's working directory: it is in every view, used or not.
+        if collapsed[workspace] == nil {
+            collapsed[workspace] = Item(access: .read, files: 0, calls: 0, example: workspace)
+        }
+
         // Credentials the workload read stay single-file entries (the review list points at each).
         for p in sensitive {
             guard var it = rest.removeValue(forKey: p) else { continue }
@@ -259,6 +264,7 @@ public struct FilesystemLearner: Sendable {
         if it.access.contains(.read) || it.access.contains(.list) { what.append("read") }
         if what.isEmpty { what.append("looked up") }
         let files = it.files == 1 && it.example == path ? "" : "\(it.files) file\(it.files == 1 ? "" : "s"), "
+        if path == workspace && it.files == 0 { return "the server's working directory (nothing in it was used)" }
         if it.calls == 0 {
             // Added for a path that was used: a symlink's target, or the loader the kernel opens inside execve.
             return "\(files)needed by a path used (symlink target or program loader): \(what.joined(separator: ", "))"

@@ -72,9 +72,9 @@ import Testing
         var opts = options(TreeFacts(files: []))
         opts.untrappedSyscalls = ["read", "write"]
         let out = ProfileWriter.write(o.snapshot, options: opts, base: base)
-        // Only what every profile needs for the server's own execve and exit is added.
+        // Only what every profile needs is added: the server's working directory, its own execve and exit.
         let added = (out.diff ?? "").split(separator: "\n").filter { $0.hasPrefix("+") && !$0.hasPrefix("+++") }
-        #expect(added == ["+      - execve", "+      - exit_group"], "\(out.diff ?? "")")
+        #expect(added == ["+      - \"${WORKSPACE}\"", "+      - execve", "+      - exit_group"], "\(out.diff ?? "")")
     }
 
     @Test func renderingAProfileAndLoadingItBackGivesTheSameProfile() throws {

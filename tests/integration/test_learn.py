@@ -399,3 +399,26 @@ def test_learn_kubectl_through_a_shell_server_network_and_namespaces(contain, ve
         shutil.rmtree(conf_dir, ignore_errors=True)
     finally:
         stub.stop()
+
+
+def test_learn_write_dir_is_kept_read_write(contain, world_tmp):
+    """--write DIR: a cache outside the workspace the workload writes to is kept read-write; the re-run
+    writes there again, and a write elsewhere is still refused."""
+    ws, cache, other = world_tmp / "ws", world_tmp / "cache", world_tmp / "other"
+    for d in (ws, cache, other):
+        d.mkdir()
+        os.chown(d, UNPRIV_UID, UNPRIV_UID)
+    out = world_tmp / "w.yaml"
+    script = f"echo one > {cache}/entry && cat {cache}/entry"
+    r = run([contain, "learn", "--output", str(out), "--workspace", str(ws), "--write", str(cache), "--no-mcp", "--",
+             "/usr/bin/dash", "-c", script])
+    assert r.returncode == 0 and r.stdout == b"one\n", r.stderr.decode()
+    assert f"wrote to {cache}: kept read-write" in r.stderr.decode()
+    p = yaml.safe_load(out.read_text())
+    assert str(cache) in p["environment"]["filesystem"]["write"]
+    (cache / "entry").unlink()
+    r = run([contain, "run", "--profile", str(out), "--workspace", str(ws), "--", "/usr/bin/dash", "-c", script])
+    assert r.returncode == 0 and r.stdout == b"one\n", r.stderr.decode()
+    r = run([contain, "run", "--profile", str(out), "--workspace", str(ws), "--", "/usr/bin/dash", "-c",
+             f"echo two > {other}/entry"])
+    assert r.returncode != 0 and not (other / "entry").exists()
