@@ -174,7 +174,14 @@ public enum CommandLineRendering {
     }
 
     public static func render(_ commands: [SimpleCommand], limit: Int = 400) -> String {
-        clip(commands.map(render).joined(separator: " ; "), limit: limit)
+        // Stops once past the limit: a hostile input can hold hundreds of thousands of commands.
+        var out = ""
+        for (n, c) in commands.enumerated() {
+            if n > 0 { out += " ; " }
+            out += render(c)
+            if out.utf8.count > limit * 4 { break }
+        }
+        return clip(out, limit: limit)
     }
 
     public static func render(argv: [String]) -> String { argv.map(quote).joined(separator: " ") }
