@@ -25,7 +25,7 @@ public struct FilesystemEntry: Sendable, Equatable {
 public struct FilesystemLearnResult: Sendable {
     public var entries: [FilesystemEntry] = []
     public var review: [String] = []
-    /// Whether anything under the workspace was written.
+    /// The workload used /tmp (the sandbox's own, private and empty at start).
     public var usedPrivateTmp = false
 }
 

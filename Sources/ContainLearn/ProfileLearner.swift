@@ -83,7 +83,7 @@ public enum ProfileLearner {
             let list = s.unresolvedPaths.keys.sorted().prefix(5).joined(separator: ", ")
             review.append("\(s.unresolvedPaths.count) path(s) could not be resolved to absolute paths (e.g. \(list)); they are not in the profile")
         }
-        seen.append("files: \(s.files.count) paths -> \(fs.entries.count) filesystem entries")
+        seen.append("files: \(s.files.count) paths -> \(fs.entries.count) filesystem entries" + (fs.usedPrivateTmp ? " (and the sandbox's private /tmp)" : ""))
         a.sections["environment.filesystem"] = [
             "Files and directories the workload used. Trees read as a whole (an interpreter's library, a venv)",
             "are collapsed to their root; other files are listed one by one. /proc, /dev and /tmp are the sandbox's own.",
