@@ -89,8 +89,16 @@ public enum PlanBuilder {
         let runtime: RuntimeResolution
         // A relative CMD means what it means to the shell that typed it: relative to contain's directory.
         let callerDirectory = Sys.currentDirectory() ?? workspace
-        do { runtime = try RuntimeResolver.resolve(argv0, searchPath: searchPath, cwd: callerDirectory) }
-        catch { throw .runtime(error) }
+        let writable = fs.write.map { SandboxPath.normalize($0) }
+        let isWritable: (String) -> Bool = { p in writable.contains { SandboxPath.isWithin(SandboxPath.normalize(p), $0) } }
+        do {
+            runtime = try RuntimeResolver.resolve(argv0, searchPath: searchPath, cwd: callerDirectory, isWritable: isWritable)
+        } catch { throw .runtime(error) }
+        if fs.runtime {
+            for (p, reason) in runtime.refused {
+                audit.note("runtime: not adding \(p) (\(reason)): it was found through a file the server can write, and it is not an interpreter installation")
+            }
+        }
 
         // Namespaces: user, mount and pid are what the wall is built on; they cannot be turned off.
         for ns in [Namespace.user, .mount, .pid] where !env.namespaces.contains(ns) {

@@ -14,6 +14,9 @@ public struct RuntimeResolution: Sendable {
     public var executable: String
     /// Paths to add read+execute, with why (for the audit note).
     public var additions: [(path: String, reason: String)]
+    /// Paths discovery found through files the server can write, that do not look like a runtime: not
+    /// added (a server could have planted them for its next run), with why.
+    public var refused: [(path: String, reason: String)] = []
 }
 
 public enum RuntimeError: Error, Sendable, CustomStringConvertible {
@@ -49,20 +52,29 @@ public enum RuntimeResolver {
     }
 
     /// The executable and everything it needs to run, following up to 4 levels of shebangs.
-    public static func resolve(_ command: String, searchPath: String, cwd: String) throws(RuntimeError) -> RuntimeResolution {
+    ///
+    /// `isWritable` says whether a path is inside the server's writable view. Files there are the
+    /// server's to change between runs (a shebang, a venv's pyvenv.cfg, a symlink), so anything found
+    /// through them outside the writable view is added only if it looks like a runtime: an executable
+    /// file, or an installation prefix with an interpreter in bin/. Otherwise a planted
+    /// `home = /home/me/.aws` would bind the user's credentials into the next run.
+    public static func resolve(_ command: String, searchPath: String, cwd: String,
+                               isWritable: (String) -> Bool = { _ in false }) throws(RuntimeError) -> RuntimeResolution {
         let exe = try locate(command, searchPath: searchPath, cwd: cwd)
         var out = RuntimeResolution(executable: exe, additions: [])
         var seen = Set<String>()
         var current = exe
+        var tainted = false
         for _ in 0..<4 {
             guard !seen.contains(current) else { break }
             seen.insert(current)
-            addExecutable(current, into: &out)
+            if isWritable(current) || isWritable(Sys.realpath(current) ?? current) { tainted = true }
+            addExecutable(current, into: &out, tainted: tainted, isWritable: isWritable)
             guard let (interp, arg) = shebang(of: current) else { break }
             var next = interp
             if SandboxPath.basename(interp) == "env", let name = envTarget(arg) {
                 guard let found = try? locate(name, searchPath: searchPath, cwd: cwd) else { break }
-                addExecutable(interp, into: &out)
+                addExecutable(interp, into: &out, tainted: tainted, isWritable: isWritable)
                 next = found
             }
             current = next
@@ -70,14 +82,40 @@ public enum RuntimeResolver {
         return out
     }
 
-    static func addExecutable(_ path: String, into out: inout RuntimeResolution) {
-        out.additions.append((path, "executable"))
-        if let real = Sys.realpath(path), real != path { out.additions.append((real, "target of \(path)")) }
+    static func addExecutable(_ path: String, into out: inout RuntimeResolution, tainted: Bool = false,
+                              isWritable: (String) -> Bool = { _ in false }) {
+        var found: [(String, String)] = []
+        collect(path, into: &found)
+        for (p, reason) in found {
+            if tainted && !isWritable(p) && !looksLikeRuntime(p) {
+                out.refused.append((p, reason))
+            } else {
+                out.additions.append((p, reason))
+            }
+        }
+    }
+
+    /// An executable regular file without setuid/setgid bits, or a directory with an interpreter in bin/
+    /// (or a node_modules tree).
+    static func looksLikeRuntime(_ path: String) -> Bool {
+        guard let st = Sys.stat(path) else { return false }
+        if Sys.isRegular(st) { return Sys.isExecutableFile(path) && st.st_mode & 0o6000 == 0 }
+        guard Sys.isDirectory(st) else { return false }
+        if SandboxPath.basename(path) == "node_modules" { return true }
+        for name in ["python3", "python", "node", "bun", "deno"] where Sys.isExecutableFile(path + "/bin/" + name) {
+            return true
+        }
+        return false
+    }
+
+    static func collect(_ path: String, into out: inout [(String, String)]) {
+        out.append((path, "executable"))
+        if let real = Sys.realpath(path), real != path { out.append((real, "target of \(path)")) }
         if let venv = venvRoot(of: path) {
-            out.additions.append((venv, "virtual environment of \(path)"))
+            out.append((venv, "virtual environment of \(path)"))
             if let home = pyvenvHome(venv) {
                 let base = SandboxPath.directory(of: home)
-                out.additions.append((base, "base Python of \(venv) (pyvenv.cfg home = \(home))"))
+                out.append((base, "base Python of \(venv) (pyvenv.cfg home = \(home))"))
             }
         }
         let real = Sys.realpath(path) ?? path
@@ -85,10 +123,10 @@ public enum RuntimeResolver {
         if name.hasPrefix("python") || name.hasPrefix("node") || name == "bun" || name == "deno" {
             // The interpreter's installation prefix: its standard library and site-packages live there.
             let prefix = SandboxPath.directory(of: SandboxPath.directory(of: real))
-            if prefix != "/" { out.additions.append((prefix, "installation prefix of \(real)")) }
+            if prefix != "/" { out.append((prefix, "installation prefix of \(real)")) }
         }
         if let modules = enclosingNodeModules(real) {
-            out.additions.append((modules, "node_modules of \(real)"))
+            out.append((modules, "node_modules of \(real)"))
         }
     }
 

@@ -232,6 +232,17 @@ struct ViewBuilder {
             }
             add(e)
         }
+        // A path below a writable one is the server's to replace between runs, e.g. with a symlink to
+        // ~/.ssh: such paths are bound only where they really are, never through a link.
+        let writeRoots = order.filter { byPath[$0]?.access == .write }
+        func belowWritable(_ p: String) -> String? { writeRoots.first { $0 != p && SandboxPath.isWithin(p, $0) } }
+        for p in order {
+            guard let w = belowWritable(p), Sys.realpath(p).map({ $0 != p }) ?? false else { continue }
+            notes.append("filesystem: \(p) not bound: it passes through a symlink inside the writable \(w)")
+            byPath[p] = nil
+        }
+        order = order.filter { byPath[$0] != nil }
+
         // Symlinks: recreate the link and bind what it points to (e.g. /lib -> usr/lib on merged /usr).
         var i = 0
         var symlinks: [String: String] = [:]

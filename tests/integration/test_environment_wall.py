@@ -326,6 +326,28 @@ def test_runtime_discovery_adds_a_venv_outside_the_workspace(contain, wall):
     assert r.returncode == 127, r.stderr.decode()
 
 
+def test_a_server_cannot_plant_its_way_out_through_the_workspace(contain, wall):
+    """Between runs the server owns its workspace. It plants a venv whose pyvenv.cfg names a directory
+    holding secrets, and a symlink where the profile lists a nested path: the next run must bind neither."""
+    ws, secret_dir = wall["ws"], wall["secret"].parent
+    venv = ws / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(f"home = {secret_dir}/bin\ninclude-system-site-packages = false\n")
+    os.symlink("/usr/bin/python3", venv / "bin" / "python3")
+    tool = venv / "bin" / "tool"
+    tool.write_text(f"#!{venv}/bin/python3\nprint(open('{wall['secret']}').read())\n")
+    os.chmod(tool, 0o755)
+    os.symlink(str(secret_dir), ws / "data")
+    prof = wall["root"] / "nested.yaml"
+    prof.write_text('version: 1\nextends: base\nenvironment:\n  filesystem:\n    read: ["${WORKSPACE}/data"]\n')
+    r = run_contain([contain, "run", "--profile", str(prof), "--workspace", str(ws), "--", str(tool)], cwd=ws)
+    err = r.stderr.decode()
+    assert r.returncode != 0
+    assert wall["token"].encode() not in r.stdout
+    assert f"runtime: not adding {secret_dir}" in err, err
+    assert f"{ws}/data not bound" in err, err
+
+
 MCP_SERVER = r'''
 import json, sys
 for line in sys.stdin:
