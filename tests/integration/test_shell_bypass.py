@@ -387,3 +387,22 @@ def test_planted_git_config_is_bounded_by_the_environment_wall(scene, venv, cont
     assert not is_blocked(resp), result_text(resp)
     assert scene.token not in json.dumps(resp), result_text(resp)
     assert not outside_canary.exists()
+
+
+def test_contain_blocks_the_corpus_when_run_by_an_ordinary_user(scene, venv, unpriv_contain):
+    """Most users are not root: the same corpus, with contain itself running as the unprivileged uid."""
+    prof = yaml.safe_load((REPO / "profiles" / "shell.yaml").read_text())
+    prof.setdefault("environment", {}).setdefault("filesystem", {})["read"] = [str(STRING_SERVER.parent)]
+    # Everything contain reads or writes must be reachable by that uid (pytest's own temp dirs are 0700 root).
+    profile = scene.root / "shell-unpriv.yaml"
+    profile.write_text(yaml.safe_dump(prof))
+    os.chmod(profile, 0o644)
+    failures = []
+    for server, payloads, name in servers(venv):
+        results, _, err = run_corpus(SETPRIV + contained(unpriv_contain, profile, scene, server), scene, payloads)
+        for pid, (resp, damaged) in results.items():
+            if damaged or not result_text(resp).startswith("Blocked by contain: shell.commands: "):
+                failures.append(f"{pid}: damaged={damaged}: {result_text(resp)[:300]}")
+        if failures:
+            failures.append(err[-2000:])
+    assert not failures, "\n".join(failures)
