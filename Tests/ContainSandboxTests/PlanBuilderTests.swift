@@ -67,6 +67,25 @@ final class Scratch {
         #expect(r.additions.map(\.path).contains(s.path("proj/node_modules")))
     }
 
+    @Test func whatTheServerCanWriteCannotPullSecretsIntoTheView() throws {
+        let s = Scratch()
+        s.file("secrets/credentials", "x")                      // no interpreter in secrets/bin
+        s.file("ws/.venv/pyvenv.cfg", "home = \(s.path("secrets/bin"))\n")
+        s.file("ws/.venv/bin/tool", "#!/bin/sh\n", mode: 0o755)
+        let writable: (String) -> Bool = { SandboxPath.isWithin($0, s.path("ws")) }
+        let r = try RuntimeResolver.resolve(s.path("ws/.venv/bin/tool"), searchPath: "", cwd: "/", isWritable: writable)
+        #expect(!r.additions.map(\.path).contains(s.path("secrets")))
+        #expect(r.refused.map(\.path) == [s.path("secrets")])
+        // The same venv outside the writable view is the user's own: trusted.
+        let trusted = try RuntimeResolver.resolve(s.path("ws/.venv/bin/tool"), searchPath: "", cwd: "/")
+        #expect(trusted.additions.map(\.path).contains(s.path("secrets")))
+        // A real interpreter prefix found through the workspace is still added.
+        s.file("pyenv/bin/python3", "#!/bin/sh\n", mode: 0o755)
+        s.file("ws/.venv/pyvenv.cfg", "home = \(s.path("pyenv/bin"))\n")
+        let venv = try RuntimeResolver.resolve(s.path("ws/.venv/bin/tool"), searchPath: "", cwd: "/", isWritable: writable)
+        #expect(venv.additions.map(\.path).contains(s.path("pyenv")))
+    }
+
     @Test func envTargetSkipsOptionsAndAssignments() {
         #expect(RuntimeResolver.envTarget("-S python3 -u") == "python3")
         #expect(RuntimeResolver.envTarget("PYTHONPATH=/x node") == "node")
