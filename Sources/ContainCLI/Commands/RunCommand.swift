@@ -19,7 +19,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
             CMD's stdin/stdout are the MCP channel: they pass through the transport wall when the profile has \
             an `mcp` section, untouched otherwise. CMD's stderr passes through. SIGINT, SIGTERM and SIGHUP \
-            are forwarded to CMD.
+            are forwarded to CMD. CMD starts in the workspace directory; a relative CMD is found from the \
+            current directory, a bare name on the PATH the server gets.
 
             Exit status: CMD's own; 128+N when CMD died of signal N; 125 when contain itself failed (bad \
             profile, missing kernel feature, a setup step failed: the message names it); 126/127 when CMD \
@@ -32,25 +33,25 @@ struct RunCommand: ParsableCommand {
               contain run --profile strict --report /tmp/report.json --audit /tmp/audit.jsonl -- ./server
             """)
 
-    @Option(name: .long, help: "Profile path or shipped profile name (base, strict, shell, ...).")
+    @Option(name: .long, help: ArgumentHelp("Profile path or shipped profile name (base, strict, shell, ...).", valueName: "P"))
     var profile: String
 
-    @Option(name: .long, help: "The workspace directory (${WORKSPACE} in the profile; default: the current directory).")
+    @Option(name: .long, help: ArgumentHelp("The workspace directory (${WORKSPACE} in the profile; default: the current directory).", valueName: "DIR"))
     var workspace: String?
 
-    @Option(name: .long, help: "Stream audit events as JSON lines to FILE.")
+    @Option(name: .long, help: ArgumentHelp("Stream audit events as JSON lines to FILE.", valueName: "FILE"))
     var audit: String?
 
-    @Option(name: .long, help: "Write the summary of what was blocked as JSON to FILE at exit.")
+    @Option(name: .long, help: ArgumentHelp("Write the summary of what was blocked as JSON to FILE at exit.", valueName: "FILE"))
     var report: String?
 
     @Flag(name: .long, help: "Transport wall in record-only mode: calls that would be blocked are marked, not blocked.")
     var observe = false
 
-    @Option(name: .customLong("env"), help: "Pass NAME from contain's environment, or set NAME=VALUE, for the server (repeatable).")
+    @Option(name: .customLong("env"), help: ArgumentHelp("Pass NAME from contain's environment, or set NAME=VALUE, for the server (repeatable).", valueName: "NAME[=VALUE]"))
     var env: [String] = []
 
-    @Argument(parsing: .postTerminator, help: "The server command and its arguments (after --).")
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The server command and its arguments (after --).", valueName: "CMD"))
     var command: [String] = []
 
     func run() throws {
