@@ -1,25 +1,26 @@
 // A kubectl argv split the way kubectl's flag parser (pflag under cobra) splits it: flags and their values
-// on one side, positional words on the other. Nothing here decides; it only makes sure the rule reads the
-// same namespace, verb and resource words kubectl will.
+// on one side, positional words on the other, so the rule reads the same namespace, verb and resource
+// words kubectl will. The only decisions made here are refusals no profile can lift: flags that retarget
+// kubectl, make it read or write local files, and `kubectl config`.
 
-public struct KubectlCommandLine: Sendable, Equatable {
+struct KubectlCommandLine: Sendable, Equatable {
     /// Positional words before `--` (the verb first).
-    public var words: [String] = []
+    var words: [String] = []
     /// Words after `--` (exec's command; positional for other verbs).
-    public var afterDashDash: [String] = []
+    var afterDashDash: [String] = []
     /// The last `-n`/`--namespace` value (kubectl: the last one wins).
-    public var namespace: String?
-    public var allNamespaces = false
-    public var filenames: [String] = []
-    public var kustomize = false
-    public var raw: String?
-    public var watch = false
-    public var prune = false
-    public var help = false
+    var namespace: String?
+    var allNamespaces = false
+    var filenames: [String] = []
+    var kustomize = false
+    var raw: String?
+    var watch = false
+    var prune = false
+    var help = false
     /// Long names of every flag given (normalised), for verb-specific checks.
-    public var flags: Set<String> = []
+    var flags: Set<String> = []
 
-    public var verb: String? { words.first }
+    var verb: String? { words.first }
 }
 
 enum KubectlParser {
