@@ -98,7 +98,7 @@ private func runBash(_ input: String) throws -> [[String]] {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let log = dir.appendingPathComponent("log").path
-    FileManager.default.createFile(atPath: log, contents: nil)
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
     // The handler writes with the external printf by absolute path: the builtin is disabled, and a handler that
     // needed command lookup would call itself. The guard and `timeout` (which kills its whole process group)
     // bound anything else. One printf per record: one append, so concurrent commands (pipelines, background
