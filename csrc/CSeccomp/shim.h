@@ -130,7 +130,11 @@ static inline int contain_pidfd_getfd(pid_t pid, int targetfd) {
 /// reused its pid. Returns the fd (O_CLOEXEC) or -errno (-ENOENT: the target is gone). None of the three
 /// calls sleeps: no EINTR.
 static inline int contain_notif_getfd(int listener, uint64_t id, pid_t pid, int targetfd) {
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    /* The notification names the calling THREAD. pidfd_open(tid, 0) fails with ENOENT for any thread but
+     * the group leader, so a multithreaded client's connect() would never be answered: ask for a thread
+     * pidfd (PIDFD_THREAD == O_EXCL, Linux 6.9), falling back to the process form on older kernels. */
+    int pfd = (int)syscall(SYS_pidfd_open, pid, O_EXCL);
+    if (pfd < 0 && errno == EINVAL) pfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pfd < 0) return -errno;
     if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) { int e = errno; close(pfd); return -e; }
     int fd = (int)syscall(SYS_pidfd_getfd, pfd, targetfd, 0);

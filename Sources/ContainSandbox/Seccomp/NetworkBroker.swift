@@ -92,7 +92,9 @@ enum NetworkBroker {
                                        args: [("fd", String(fd)), ("address", endpoint.description)], detail: detail))
         }
         let copy = contain_notif_getfd(listener.listenerFD, id, pid, fd)
-        if copy == -ENOENT || copy == -ESRCH { return }
+        // Answer even when the target looks gone: an unanswered notification leaves a live thread blocked in
+        // connect() forever, while answering a vanished one costs an ENOENT from the ioctl.
+        if copy == -ENOENT || copy == -ESRCH { send(listener.listenerFD, id, error: ECONNREFUSED); return }
         guard copy >= 0 else { send(listener.listenerFD, id, error: copy == -EBADF ? EBADF : ECONNREFUSED); return }
         let shape = SocketShape(of: copy)
         _ = close(copy)
