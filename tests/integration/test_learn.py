@@ -356,10 +356,11 @@ def test_learn_kubectl_through_a_shell_server_network_and_namespaces(contain, ve
     (brokered under enforcement) and the namespaces; another namespace is then refused before kubectl runs."""
     from k8s_stub import K8sStub, write_kubeconfig
     stub = K8sStub().start()
+    # Outside /tmp: the sandbox's /tmp is private, so a kubeconfig there is invisible while learning too.
+    conf_dir = pathlib.Path(tempfile.mkdtemp(prefix="contain-learn-kube-", dir="/var/tmp"))
     try:
         ws = world_tmp / "ws"
         (ws / "home").mkdir(parents=True)
-        conf_dir = pathlib.Path(tempfile.mkdtemp(prefix="contain-learn-kube-", dir="/var/tmp"))
         os.chmod(conf_dir, 0o755)
         kubeconfig = conf_dir / "config"
         write_kubeconfig(str(kubeconfig), stub.url, namespace="dev")
@@ -396,9 +397,9 @@ def test_learn_kubectl_through_a_shell_server_network_and_namespaces(contain, ve
         assert is_blocked(results[2]) and is_blocked(results[3]), [result_text(r) for r in results]
         assert stub.touched() == {"dev", "staging"}
         assert "learned.kubernetes" in err or "learned.shell_execute.commands" in err, err
-        shutil.rmtree(conf_dir, ignore_errors=True)
     finally:
         stub.stop()
+        shutil.rmtree(conf_dir, ignore_errors=True)
 
 
 def test_learn_write_dir_is_kept_read_write(contain, world_tmp):
