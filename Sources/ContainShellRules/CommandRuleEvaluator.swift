@@ -217,7 +217,7 @@ public struct CommandRuleEvaluator: ToolCallRule {
         }
     }
 
-    private func checkCommand(_ c: SimpleCommand, scope: RedirectionScope?) -> DenialReason? {
+    private func checkCommand(_ c: SimpleCommand, scope: RedirectionScope?, wrapperDepth: Int = 0) -> DenialReason? {
         for a in c.assignments {
             // Always on, even with builtin_dangerous off: these names decide what every later command runs.
             if let r = DangerousCommands.injectionReason(a.name) { return DenialReason(r) }
@@ -271,6 +271,18 @@ public struct CommandRuleEvaluator: ToolCallRule {
         }
         let argv = args.map(\.text)
         if rule.builtinDangerous, let r = DangerousCommands.check(name: resolved.basename, args: argv) { return r }
+        if rule.builtinDangerous, DangerousCommands.unwrappable[DangerousCommands.family(resolved.basename)] != nil {
+            // The wrapped command is checked as if given directly; the wrapper's own rules still apply below.
+            guard wrapperDepth < 4 else { return DenialReason("wrappers nested too deep") }
+            switch DangerousCommands.unwrap(resolved.basename, argv) {
+            case .failure(let e): return e
+            case .success(let k):
+                let inner = SimpleCommand(words: Array(args[k...]), context: c.context)
+                if let r = checkCommand(inner, scope: scope, wrapperDepth: wrapperDepth + 1) {
+                    return DenialReason("\(r.text) (run by \(resolved.basename))")
+                }
+            }
+        }
         if let subs = spec.subcommands, let r = checkSubcommand(resolved.basename, argv, allowed: subs) { return r }
         for spelling in spec.denyOptions {
             guard let opt = DeniedOption(spelling) else { continue }

@@ -31,6 +31,34 @@ enum DangerousCommands {
         "eatmydata", "ld.so", "ld-linux.so.2", "ld-linux-x86-64.so.2", "xvfb-run", "dtach", "abduco", "expect",
     ]
 
+    /// Wrappers whose own options are simple enough to parse exactly: the rule checks the command they run
+    /// as if it were given directly (it must be allowed too). Value: the wrapper's option grammar and how many
+    /// operands come before the command (timeout's DURATION).
+    static let unwrappable: [String: (spec: GetoptSpec, leadingOperands: Int)] = [
+        "timeout": (GetoptSpec(shortFlags: ["v"], shortRequired: ["s", "k"],
+                               long: ["preserve-status": .none, "foreground": .none, "kill-after": .required,
+                                      "signal": .required, "verbose": .none],
+                               stopAtOperand: true), 1),
+        "nice": (GetoptSpec(shortRequired: ["n"], long: ["adjustment": .required], stopAtOperand: true), 0),
+        "nohup": (GetoptSpec(stopAtOperand: true), 0),
+        "stdbuf": (GetoptSpec(shortRequired: ["i", "o", "e"],
+                              long: ["input": .required, "output": .required, "error": .required],
+                              stopAtOperand: true), 0),
+    ]
+
+    /// The command a wrapper runs (its argv index in `args`), or why it cannot be known.
+    static func unwrap(_ name: String, _ args: [String]) -> Result<Int, DenialReason> {
+        guard let (spec, leading) = unwrappable[family(name)] else {
+            return .failure(DenialReason("\"\(name)\" runs another command (wrappers are refused)"))
+        }
+        switch spec.parse(args, command: name) {
+        case .failure(let e): return .failure(e)
+        case .success(let p):
+            guard p.operands.count > leading else { return .failure(DenialReason("\(name) without a command")) }
+            return .success(args.count - p.operands.count + leading)
+        }
+    }
+
     /// Shell builtins that run code, change how later commands are found, or assign variables in ways that
     /// evaluate array subscripts.
     static let shellBuiltins: Set<String> = [
@@ -251,7 +279,7 @@ enum DangerousCommands {
     /// Why `name args` (name is the basename) would run code or write, or nil.
     static func check(name: String, args: [String]) -> DenialReason? {
         let fam = family(name)
-        if wrappers.contains(fam) {
+        if wrappers.contains(fam), unwrappable[fam] == nil {
             return DenialReason("\"\(name)\" runs another command (wrappers are refused)")
         }
         if shellBuiltins.contains(fam) {

@@ -78,6 +78,8 @@ struct GetoptSpec {
     /// Value only when attached (`-i.bak`).
     var shortOptional: Set<Character> = []
     var long: [String: Arity] = [:]
+    /// Options end at the first operand (getopt's "+": wrappers, whose operands are another command line).
+    var stopAtOperand = false
 
     struct Parsed {
         /// Canonical names (`e`, `expression`) with their values.
@@ -134,6 +136,7 @@ struct GetoptSpec {
                 }
                 continue
             }
+            if stopAtOperand { out.operands += args[(k - 1)...]; break }
             out.operands.append(a)
         }
         return .success(out)

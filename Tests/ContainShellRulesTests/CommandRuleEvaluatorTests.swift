@@ -306,8 +306,8 @@ func environmentInjectionIsRefusedEvenWhenAssignmentsAreAllowed(_ s: String) {
     (["tar", "-tf", "host:x.tar"], "remote"),
     (["xargs", "rm"], "\"xargs\" runs another command"),
     (["env", "rm", "x"], "\"env\" runs another command"),
-    (["timeout", "5", "rm", "x"], "\"timeout\" runs another command"),
-    (["nice", "rm", "x"], "\"nice\" runs another command"),
+    (["timeout", "5", "rm", "x"], "\"rm\" is not an allowed command"),
+    (["nice", "rm", "x"], "\"rm\" is not an allowed command"),
     (["bash", "-c", "id"], "\"bash\" runs code it is given (option -c)"),
     (["bash", "script.sh"], "script script.sh"),
     (["bash"], "code on stdin"),
@@ -456,4 +456,26 @@ func builtinKnowledgeRefuses(_ c: ([String], String)) {
     #expect(sh("l\\\ns").isAllowed)  // `ls` with a shell, `l<newline>s` without: nothing by that name
     #expect(NoShellSplit.split(#"a 'b c' "d \" e" f\ g #h"#) == ["a", "b c", #"d " e"#, "f g", "#h"])
     #expect(NoShellSplit.split("a 'b") == nil)
+}
+
+@Test func simpleWrappersAreUnwrappedAndTheirCommandChecked() {
+    // timeout and nice are on the allowlist: what they run must be allowed too, with its own rules.
+    #expect(argv(["timeout", "10", "grep", "-r", "x", "."]).isAllowed)
+    #expect(argv(["timeout", "-s", "KILL", "--kill-after=2", "5", "ls"]).isAllowed)
+    #expect(argv(["nice", "-n", "5", "git", "status"]).isAllowed)
+    #expect(argv(["timeout", "5", "nice", "ls"]).isAllowed)
+    #expect(reason(argv(["timeout", "5", "rm", "x"])).contains("\"rm\" is not an allowed command (denied by this rule) (run by timeout)"))
+    #expect(reason(argv(["timeout", "5", "find", ".", "-delete"])).contains("find option -delete"))
+    #expect(reason(argv(["nice", "git", "push"])).contains("'push'"))
+    #expect(reason(argv(["timeout", "5", "bash", "-c", "id"])).contains("runs code"))
+    #expect(reason(argv(["timeout", "5", "/tmp/x/ls"])).contains("not an allowed command"))
+    // Unknown wrapper options, a missing command, and wrappers that are not allowed themselves are refused.
+    #expect(reason(argv(["timeout", "--weird", "5", "ls"])).contains("not known to contain"))
+    #expect(!argv(["timeout", "5"]).isAllowed)
+    #expect(!argv(["nice", "-5", "ls"]).isAllowed)
+    #expect(reason(argv(["nohup", "ls"])).contains("\"nohup\" is not an allowed command"))
+    #expect(reason(argv(["env", "ls"])).contains("wrappers are refused"))
+    #expect(reason(argv(["xargs", "ls"])).contains("wrappers are refused"))
+    #expect(reason(argv(["timeout", "1", "timeout", "1", "timeout", "1", "timeout", "1", "timeout", "1", "ls"])).contains("too deep"))
+    #expect(reason(sh("timeout 5 $(echo rm) x", makeRule(readMostly, shell: { var a = ShellAllowances(); a.substitutions = true; return a }()))).contains("not known before the shell runs"))
 }

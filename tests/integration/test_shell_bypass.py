@@ -280,7 +280,7 @@ def test_allowed_commands_work_under_contain(scene, venv, contain, tmp_path_fact
     try:
         for s, expect in [("ls | grep README", "README.txt"), ("cat 'README.txt'", "hello"),
                           ("git log --oneline && echo done", "done"), ("sed -n 's/hello/HI/p' README.txt", "HI from"),
-                          ("awk '{print $1}' README.txt", "hello")]:
+                          ("awk '{print $1}' README.txt", "hello"), ("timeout 10 cat README.txt", "hello")]:
             resp = d.call("execute_command", {"command": s})
             assert not is_blocked(resp) and expect in result_text(resp), (s, result_text(resp)[:500])
     finally:
