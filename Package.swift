@@ -4,7 +4,7 @@ import PackageDescription
 // Import direction (each arrow is "may import"):
 //   contain -> ContainCLI -> { ContainSandbox, ContainMCP } -> { ContainProfile, ContainAudit }
 //   ContainMCP -> { ContainShellRules, ContainPathRules, ContainKubeRules } -> ContainRuleKit -> ContainProfile
-//   ContainCLI -> ContainLearn -> { ContainProfile, ContainAudit, ContainShellRules }
+//   ContainCLI -> ContainLearn -> { ContainProfile, ContainAudit, ContainShellRules, ContainKubeRules }
 //   ContainSandbox -> CContainChild (async-signal-safe child), CSeccomp, CCap
 //   ContainProfile -> CSeccomp (syscall name validation only), Yams
 let package = Package(
@@ -53,7 +53,7 @@ let package = Package(
             path: "Sources/ContainSandbox"),
         .target(
             name: "ContainLearn",
-            dependencies: ["ContainProfile", "ContainAudit", "ContainRuleKit", "ContainShellRules"],
+            dependencies: ["ContainProfile", "ContainAudit", "ContainRuleKit", "ContainShellRules", "ContainKubeRules"],
             path: "Sources/ContainLearn"),
         .target(
             name: "ContainCLI",
