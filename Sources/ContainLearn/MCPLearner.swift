@@ -7,6 +7,7 @@
 // Every learned command rule is checked against every command line seen, with the real evaluator, so a
 // learned profile that would refuse its own workload is reported before anyone runs it.
 
+import ContainKubeRules
 import ContainProfile
 import ContainRuleKit
 import ContainShellRules
@@ -52,25 +53,16 @@ public struct MCPLearner: Sendable {
         }
         result.sections["mcp.tools"] = ["Tools the client called while learning; every other tool is refused and hidden from tools/list."]
 
-        var namespaces: [String: Int] = [:]
-        var namespaceTools = Set<String>()
-        var kubeVerbs: [String: Int] = [:]
+        var kube = KubeSeen()
         var learnedPaths: [(PathRule, [String: Int])] = []
         for (tool, rec) in tools.sorted(by: { $0.key < $1.key }) {
-            if let (rule, notes, review, ns, verbs) = commandRule(tool: tool, rec) {
+            if let (rule, notes, review) = commandRule(tool: tool, rec, kube: &kube) {
                 m.commands.append(rule)
                 result.entries.merge(notes) { a, _ in a }
                 result.review += review
-                if !ns.isEmpty || !verbs.isEmpty { namespaceTools.insert(tool) }
-                namespaces.merge(ns, uniquingKeysWith: +)
-                kubeVerbs.merge(verbs, uniquingKeysWith: +)
             }
             if let learned = pathRule(tool: tool, rec) { learnedPaths.append(learned) }
-            for (key, values) in rec.arguments where key == "namespace" || key.hasSuffix(".namespace") {
-                for (v, n) in values {
-                    if case .string(let s) = v, !s.isEmpty { namespaces[s, default: 0] += n; namespaceTools.insert(tool) }
-                }
-            }
+            if Self.isKubernetesTool(tool, rec) { kube.addCalls(tool: tool, rec) }
         }
         // Tools whose paths were learned the same (a filesystem server's read_file, write_file, ...) share one rule.
         var groups: [(rule: PathRule, counts: [String: Int])] = []
@@ -88,19 +80,14 @@ public struct MCPLearner: Sendable {
             for (glob, count) in g.counts { result.entries["glob:\(rule.id):\(glob)"] = "seen: \(count)x" }
             m.paths.append(rule)
         }
-        if !namespaceTools.isEmpty {
-            var k = KubernetesRule(id: "learned.kubernetes", tools: namespaceTools.sorted())
-            k.namespaces = namespaces.keys.sorted()
-            if k.namespaces.isEmpty { k.namespaces = [k.defaultNamespace] }
-            for (ns, n) in namespaces { result.entries["ns:\(k.id):\(ns)"] = "seen: \(n)x" }
-            let defaults = Set(k.verbs ?? [])
-            let extra = kubeVerbs.keys.filter { !defaults.contains($0) }.sorted()
-            if !extra.isEmpty {
-                k.verbs = (k.verbs ?? []) + extra
-                result.review.append("kubectl verbs beyond the read-only defaults were used: \(extra.joined(separator: ", ")); they are allowed")
-            }
+        if let (k, notes, review) = kube.rule() {
             m.kubernetes.append(k)
-            result.sections["mcp.kubernetes"] = ["Namespaces named while learning (a kubectl without -n used the default namespace)."]
+            result.entries.merge(notes) { a, _ in a }
+            result.review += review
+            result.sections["mcp.kubernetes"] = [
+                "What the Kubernetes calls touched, read the way the kubernetes rule reads them (a kubectl",
+                "without -n, or a tool without a namespace, touches the profile's default namespace).",
+            ]
         }
         result.policy = m
         return result
@@ -116,16 +103,14 @@ public struct MCPLearner: Sendable {
         var example = ""
     }
 
-    private func commandRule(tool: String, _ rec: ObservationSnapshot.ToolRecord)
-        -> (CommandRule, [String: String], [String], [String: Int], [String: Int])? {
+    private func commandRule(tool: String, _ rec: ObservationSnapshot.ToolRecord, kube: inout KubeSeen)
+        -> (CommandRule, [String: String], [String])? {
         guard let argName = Self.commandArguments.first(where: { rec.arguments[$0] != nil }),
               let values = rec.arguments[argName] else { return nil }
         var seen: [String: CommandSeen] = [:]
         var constructs: ShellConstructs = []
         var sawArgv = false, sawShell = false
         var review: [String] = []
-        var namespaces: [String: Int] = [:]
-        var verbs: [String: Int] = [:]
         var lines: [(ArgValue, Int)] = []
         for (value, n) in values.sorted(by: { "\($0.key)" < "\($1.key)" }) {
             let script: ShellScript
@@ -158,10 +143,8 @@ public struct MCPLearner: Sendable {
                     if let sub = Self.subcommand(base, Array(args)) { s.subcommands[sub, default: 0] += n }
                     if base != "git", let a = args.first, a.hasPrefix("-") { s.optionFirst = true }
                 }
-                if base == "kubectl" || base == "oc" {
-                    let (ns, verb) = Self.kubectlNamespaceAndVerb(Array(args))
-                    namespaces[ns ?? "default", default: 0] += n
-                    if let verb { verbs[verb, default: 0] += n }
+                if base == "kubectl" {
+                    kube.addKubectl(tool: tool, argv: [first] + args, count: n)
                 }
                 seen[key] = s
             }
@@ -211,7 +194,7 @@ public struct MCPLearner: Sendable {
                 review.append("\(tool): a command seen while learning is still refused by contain's built-in rules: \(reason)")
             }
         }
-        return (rule, notes, review, namespaces, verbs)
+        return (rule, notes, review)
     }
 
     /// The profile key for a command word: the bare name when it is one or lies in a standard bin directory,
@@ -262,29 +245,6 @@ public struct MCPLearner: Sendable {
         }
         guard let first = args.first, !first.hasPrefix("-") else { return nil }
         return first
-    }
-
-    /// kubectl's namespace (`-n X`, `-nX`, `--namespace X`, `--namespace=X`; `-A` counts as "*") and verb.
-    static func kubectlNamespaceAndVerb(_ args: [String]) -> (String?, String?) {
-        var ns: String?
-        var verb: String?
-        let withValue: Set<String> = ["-n", "--namespace", "--context", "--kubeconfig", "-s", "--server", "--as",
-                                      "--token", "-o", "--output", "-l", "--selector", "-f", "--filename", "-c", "--container"]
-        var k = 0
-        while k < args.count {
-            let a = args[k]
-            if a == "-n" || a == "--namespace" {
-                if k + 1 < args.count { ns = args[k + 1] }
-                k += 2; continue
-            }
-            if a.hasPrefix("--namespace=") { ns = String(a.dropFirst("--namespace=".count)); k += 1; continue }
-            if a.hasPrefix("-n"), a.count > 2, !a.hasPrefix("--") { ns = String(a.dropFirst(2)); k += 1; continue }
-            if a == "-A" || a == "--all-namespaces" { ns = "*"; k += 1; continue }
-            if a.hasPrefix("-") { k += withValue.contains(a) ? 2 : 1; continue }
-            if verb == nil { verb = a }
-            k += 1
-        }
-        return (ns, verb)
     }
 
     // MARK: - paths
@@ -339,5 +299,91 @@ public struct MCPLearner: Sendable {
         if s.hasPrefix("file://") { return LexicalPath.normalize(String(s.dropFirst(7))) }
         if s.hasPrefix("/") { return LexicalPath.normalize(s) }
         return LexicalPath.normalize(workspace + "/" + s)
+    }
+}
+
+extension MCPLearner {
+    /// Tools whose calls the kubernetes rule should read: they name namespaces, or they are a known
+    /// Kubernetes server's tools (kubernetes-mcp-server, kubectl-mcp-server).
+    static func isKubernetesTool(_ tool: String, _ rec: ObservationSnapshot.ToolRecord) -> Bool {
+        let keys = ["namespace", "allNamespaces", "all_namespaces", "all-namespaces"]
+        if rec.arguments.keys.contains(where: { k in keys.contains { k == $0 || k.hasSuffix("." + $0) } }) { return true }
+        let prefixes = ["kubectl_", "pods_", "resources_", "namespaces_", "nodes_", "events_", "helm_", "k8s_", "kube_"]
+        return prefixes.contains { tool.hasPrefix($0) }
+    }
+}
+
+/// What the Kubernetes calls of a workload touched, from the kubernetes rule's own reading of them.
+struct KubeSeen {
+    static let defaultNamespace = KubernetesRule(id: "", tools: []).defaultNamespace
+    var tools = Set<String>()
+    var namespaces: [String: Int] = [:]
+    var allNamespaces = 0
+    var cluster: [String: Int] = [:]
+    var verbs: [String: Int] = [:]
+    var refused: [String] = []
+
+    mutating func add(_ accesses: [KubeAccess], tool: String, count: Int) {
+        tools.insert(tool)
+        for a in accesses {
+            verbs[a.verb, default: 0] += count
+            switch a.scope {
+            case .namespace(let ns): namespaces[ns, default: 0] += count
+            case .allNamespaces: allNamespaces += count
+            case .cluster(let what): cluster[what, default: 0] += count
+            case .none: break
+            }
+        }
+    }
+
+    mutating func addKubectl(tool: String, argv: [String], count: Int) {
+        do throws(KubeRefusal) {
+            add(try KubernetesRuleEvaluator.kubectlAccesses(argv, defaultNamespace: Self.defaultNamespace), tool: tool, count: count)
+        } catch {
+            tools.insert(tool)
+            refused.append("\(tool): \(CommandLineRendering.clip(CommandLineRendering.render(argv: argv), limit: 100)) cannot be read safely by the kubernetes rule (\(error.reason)); it will be refused")
+        }
+    }
+
+    mutating func addCalls(tool: String, _ rec: ObservationSnapshot.ToolRecord) {
+        for (text, n) in rec.callArguments.sorted(by: { $0.key < $1.key }) {
+            guard let arguments = try? JSONParser.parse(text) else { continue }
+            do throws(KubeRefusal) {
+                let call = ToolCall(name: tool, arguments: arguments, requestID: "0")
+                add(try KubernetesRuleEvaluator.accesses(for: call, defaultNamespace: Self.defaultNamespace), tool: tool, count: n)
+            } catch {
+                tools.insert(tool)
+                refused.append("\(tool): a call cannot be read safely by the kubernetes rule (\(error.reason)); it will be refused")
+            }
+        }
+    }
+
+    /// The learned rule, its comments and what to review; nil when no Kubernetes call was seen.
+    func rule() -> (KubernetesRule, [String: String], [String])? {
+        guard !tools.isEmpty else { return nil }
+        var k = KubernetesRule(id: "learned.kubernetes", tools: tools.sorted())
+        var notes: [String: String] = [:]
+        var review = Array(refused.prefix(12))
+        k.namespaces = namespaces.keys.sorted()
+        for (ns, n) in namespaces { notes["ns:\(k.id):\(ns)"] = "seen: \(n)x" }
+        if allNamespaces > 0 {
+            k.namespaces.append("*")
+            notes["ns:\(k.id):*"] = "all namespaces at once: \(allNamespaces)x"
+            review.append("Kubernetes calls listed across all namespaces (\(allNamespaces)x): the rule allows every namespace (\"*\"); narrow it if the server can name one")
+        }
+        if k.namespaces.isEmpty { k.namespaces = [k.defaultNamespace] }
+        if !cluster.isEmpty {
+            k.allowClusterScoped = true
+            review.append("Kubernetes calls touched cluster-scoped resources (\(cluster.keys.sorted().joined(separator: ", "))): cluster_scoped is on")
+        }
+        if !verbs.isEmpty {
+            k.verbs = verbs.keys.sorted()
+            let readOnly = Set(KubernetesRule(id: "", tools: []).verbs ?? [])
+            let writes = verbs.keys.filter { !readOnly.contains($0) }.sorted()
+            if !writes.isEmpty {
+                review.append("Kubernetes verbs beyond reading were used: \(writes.joined(separator: ", ")); they are allowed")
+            }
+        }
+        return (k, notes, review)
     }
 }

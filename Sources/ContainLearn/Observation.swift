@@ -60,6 +60,9 @@ public struct ObservationSnapshot: Sendable {
         public var arguments: [String: [ArgValue: Int]] = [:]
         /// Values dropped once an argument reached the cap.
         public var droppedValues: Int = 0
+        /// Whole `arguments` objects as JSON text -> how often (capped like values): rules that read a call as
+        /// a whole (the kubernetes rule's per-server semantics) are learned from these.
+        public var callArguments: [String: Int] = [:]
     }
 
     /// Syscall name -> calls seen.
@@ -103,6 +106,8 @@ public final class Observation: Sendable {
     /// Longest argument value kept (file contents passed to write tools are not interesting).
     public static let valueLengthCap = 4096
     static let exesPerSyscall = 4
+    /// Longest whole call kept (a write tool's content makes calls large and is never what a rule reads).
+    static let callLengthCap = 16384
 
     private let state = Mutex(ObservationSnapshot())
     /// The path a process was started by (argv[0] when it names a path), or nil.
@@ -276,9 +281,18 @@ public final class Observation: Sendable {
     public func recordToolCall(name: String, arguments: JSONValue, requestID: String) {
         var flat: [(String, ArgValue)] = []
         Self.flatten(arguments, prefix: "", depth: 0, into: &flat)
+        let text = JSONSerializer.string(arguments)
         state.withLock { s in
             if s.ruleSeenRequests.count < 1 << 16 { s.ruleSeenRequests.insert(requestID) }
             Self.recordTool(name, flat, into: &s)
+            if text.utf8.count <= Self.callLengthCap, var rec = s.tools[name] {
+                if rec.callArguments[text] != nil || rec.callArguments.count < Self.valueCap {
+                    rec.callArguments[text, default: 0] += 1
+                } else {
+                    rec.droppedValues += 1
+                }
+                s.tools[name] = rec
+            }
         }
     }
 

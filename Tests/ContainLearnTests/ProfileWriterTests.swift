@@ -139,9 +139,14 @@ func pythonServerRun() throws -> (Observation, TreeFacts) {
         let shellPaths = m.paths.first { $0.tools == ["shell_execute"] }
         #expect(shellPaths?.fields == ["directory"])
         #expect(shellPaths?.allow == [ws + "/**"])
+        // Read the way the kubernetes rule reads kubectl: `get pods -n dev` lists pods in dev, `get ns` lists a
+        // cluster-scoped resource, so the rule needs cluster_scoped (and the review says so).
         let k = try #require(m.kubernetes.first)
-        #expect(k.namespaces == ["default", "dev"])
+        #expect(k.namespaces == ["dev"])
         #expect(k.tools == ["shell_execute"])
+        #expect(k.allowClusterScoped)
+        #expect(k.verbs.map { !$0.isEmpty && $0.allSatisfy { ["get", "list"].contains($0) } } == true, "\(String(describing: k.verbs))")
+        #expect(out.learned.annotations.review.contains { $0.contains("cluster-scoped resources (namespaces)") })
     }
 
     @Test func theLearnedCommandRuleAcceptsTheWorkloadAndNothingElse() throws {
@@ -349,5 +354,26 @@ func pythonServerRun() throws -> (Observation, TreeFacts) {
         #expect(out.report.contains("wrote to ${HOME}/.cache/srv: kept read-write"))
         // Writes outside every writable directory still failed while learning and stay refused.
         #expect(out.report.contains("tried to write ${HOME}/.cache/other"))
+    }
+}
+
+@Suite struct KubernetesToolTests {
+    @Test func kubernetesServerToolsAreReadWithTheRulesSemantics() throws {
+        let o = Observation()
+        let calls = [("pods_list_in_namespace", #"{"namespace":"team-a"}"#), ("pods_get", #"{"namespace":"team-b","name":"web"}"#),
+                     ("pods_list", "{}"), ("nodes_top", "{}"), ("kubectl_generic", #"{"command":"kubectl logs web -n team-a"}"#)]
+        for (i, (tool, args)) in calls.enumerated() {
+            o.recordToolCall(name: tool, arguments: try JSONParser.parse(args), requestID: String(i))
+        }
+        let out = ProfileWriter.write(o.snapshot, options: options(TreeFacts(files: [])))
+        let p = try profileLoader.load(yaml: out.yaml, file: "/tmp/learned.yaml")
+        let k = try #require(p.mcp?.kubernetes.first)
+        #expect(k.tools == ["kubectl_generic", "nodes_top", "pods_get", "pods_list", "pods_list_in_namespace"])
+        // pods_list without a namespace lists every namespace (kubernetes-mcp-server's semantics).
+        #expect(k.namespaces == ["team-a", "team-b", "*"])
+        #expect(k.allowClusterScoped)
+        #expect(Set(k.verbs ?? []).isSuperset(of: ["list", "get", "logs", "top"]))
+        let review = out.learned.annotations.review.joined(separator: "\n")
+        #expect(review.contains("across all namespaces") && review.contains("cluster-scoped"))
     }
 }
