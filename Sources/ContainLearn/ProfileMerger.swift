@@ -157,8 +157,15 @@ public enum ProfileMerger {
             if let i = bm.kubernetes.firstIndex(where: { br in lr.tools.contains { Glob.matchAny(br.tools, $0) } }) {
                 var br = bm.kubernetes[i]
                 for ns in lr.namespaces where !Glob.matchAny(br.namespaces, ns) {
+                    if ns == "*" {
+                        review.append("the workload listed across all namespaces, which the base rule \(br.id) does not allow: kept to its namespaces")
+                        continue
+                    }
                     br.namespaces.append(ns)
                     a.entries["ns:\(br.id):\(ns)"] = "learned"
+                }
+                if lr.allowClusterScoped && !br.allowClusterScoped {
+                    review.append("the workload touched cluster-scoped resources, which the base rule \(br.id) refuses: kept refused")
                 }
                 if let lv = lr.verbs, let bv = br.verbs {
                     let extra = lv.filter { !bv.contains($0) }

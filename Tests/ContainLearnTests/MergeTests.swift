@@ -195,3 +195,27 @@ import Testing
         #expect(q.environment.env.set["PRICE"] == "$5 ${x}")
     }
 }
+
+@Suite struct KubernetesMergeTests {
+    @Test func theBaseKeepsItsNamespacesAndClusterScope() throws {
+        let base = try profileLoader.load(yaml: """
+        version: 1
+        mcp:
+          tools: { default: allow }
+          kubernetes:
+            - { id: k8s, tools: ["*"], namespaces: [dev] }
+        """, file: "/tmp/base.yaml")
+        let o = Observation()
+        for (i, (tool, args)) in [("pods_list_in_namespace", #"{"namespace":"staging"}"#), ("pods_list", "{}"), ("nodes_top", "{}")].enumerated() {
+            o.recordToolCall(name: tool, arguments: try JSONParser.parse(args), requestID: String(i))
+        }
+        let out = ProfileWriter.write(o.snapshot, options: options(TreeFacts(files: [])), base: base)
+        let p = try profileLoader.load(yaml: out.yaml, file: "/tmp/merged.yaml")
+        let k = try #require(p.mcp?.kubernetes.first)
+        #expect(p.mcp?.kubernetes.count == 1 && k.id == "k8s")
+        #expect(k.namespaces == ["dev", "staging"] && !k.allowClusterScoped)
+        let review = out.learned.annotations.review.joined(separator: "\n")
+        #expect(review.contains("all namespaces, which the base rule k8s does not allow"))
+        #expect(review.contains("cluster-scoped resources, which the base rule k8s refuses"))
+    }
+}
