@@ -167,9 +167,11 @@ public enum ProfileMerger {
                 if lr.allowClusterScoped && !br.allowClusterScoped {
                     review.append("the workload touched cluster-scoped resources, which the base rule \(br.id) refuses: kept refused")
                 }
-                if let lv = lr.verbs, let bv = br.verbs {
+                if let lv = lr.verbs, let bv = br.verbs, !bv.contains("*") {
                     let extra = lv.filter { !bv.contains($0) }
-                    if !extra.isEmpty { br.verbs = bv + extra }
+                    if !extra.isEmpty {
+                        review.append("the workload used Kubernetes verbs \(extra.joined(separator: ", ")), which the base rule \(br.id) does not allow: kept refused")
+                    }
                 }
                 bm.kubernetes[i] = br
             } else {

@@ -206,7 +206,8 @@ import Testing
             - { id: k8s, tools: ["*"], namespaces: [dev] }
         """, file: "/tmp/base.yaml")
         let o = Observation()
-        for (i, (tool, args)) in [("pods_list_in_namespace", #"{"namespace":"staging"}"#), ("pods_list", "{}"), ("nodes_top", "{}")].enumerated() {
+        for (i, (tool, args)) in [("pods_list_in_namespace", #"{"namespace":"staging"}"#), ("pods_list", "{}"), ("nodes_top", "{}"),
+                                  ("pods_delete", #"{"namespace":"dev","name":"web"}"#)].enumerated() {
             o.recordToolCall(name: tool, arguments: try JSONParser.parse(args), requestID: String(i))
         }
         let out = ProfileWriter.write(o.snapshot, options: options(TreeFacts(files: [])), base: base)
@@ -217,5 +218,6 @@ import Testing
         let review = out.learned.annotations.review.joined(separator: "\n")
         #expect(review.contains("all namespaces, which the base rule k8s does not allow"))
         #expect(review.contains("cluster-scoped resources, which the base rule k8s refuses"))
+        #expect(review.contains("verbs delete, which the base rule k8s does not allow") && k.verbs?.contains("delete") == false)
     }
 }
