@@ -120,16 +120,19 @@ public enum ProfileMerger {
                         a.entries["cmd:\(br.id):\(name)"] = "learned: " + (a.entries["cmd:\(lr.id):\(name)"] ?? "")
                     }
                 }
-                br.shell.redirections = br.shell.redirections || lr.shell.redirections
-                br.shell.substitutions = br.shell.substitutions || lr.shell.substitutions
-                br.shell.subshells = br.shell.subshells || lr.shell.subshells
-                br.shell.background = br.shell.background || lr.shell.background
-                br.shell.heredocs = br.shell.heredocs || lr.shell.heredocs
-                br.shell.assignments = br.shell.assignments || lr.shell.assignments
-                br.shell.expansions = br.shell.expansions || lr.shell.expansions
-                br.shell.pipes = br.shell.pipes || lr.shell.pipes
-                br.shell.lists = br.shell.lists || lr.shell.lists
-                br.shell.globs = br.shell.globs || lr.shell.globs
+                // Shell constructs widen what every command line can do: the base's switches stay as written.
+                let switches: [(String, Bool, Bool)] = [
+                    ("redirections", br.shell.redirections, lr.shell.redirections),
+                    ("substitutions", br.shell.substitutions, lr.shell.substitutions),
+                    ("subshells", br.shell.subshells, lr.shell.subshells), ("background", br.shell.background, lr.shell.background),
+                    ("heredocs", br.shell.heredocs, lr.shell.heredocs), ("assignments", br.shell.assignments, lr.shell.assignments),
+                    ("expansions", br.shell.expansions, lr.shell.expansions), ("pipes", br.shell.pipes, lr.shell.pipes),
+                    ("lists", br.shell.lists, lr.shell.lists), ("globs", br.shell.globs, lr.shell.globs),
+                ]
+                let off = switches.filter { !$0.1 && $0.2 }.map(\.0)
+                if !off.isEmpty {
+                    review.append("\(tool): the workload used shell \(off.joined(separator: ", ")), which the base rule \(br.id) does not allow: kept refused")
+                }
                 bm.commands[i] = br
             } else {
                 bm.commands.append(lr)

@@ -221,3 +221,21 @@ import Testing
         #expect(review.contains("verbs delete, which the base rule k8s does not allow") && k.verbs?.contains("delete") == false)
     }
 }
+
+@Suite struct ShellSwitchMergeTests {
+    @Test func theBaseKeepsItsShellSwitches() throws {
+        let base = try profileLoader.load(yaml: """
+        version: 1
+        mcp:
+          commands:
+            - { id: sh, tools: [run], argument: cmd, allow: { ls: {}, grep: {} }, shell: { pipes: false } }
+        """, file: "/tmp/base.yaml")
+        let o = Observation()
+        o.recordToolCall(name: "run", arguments: try JSONParser.parse(#"{"cmd":"ls | grep x > out"}"#), requestID: "1")
+        let out = ProfileWriter.write(o.snapshot, options: options(TreeFacts(files: [])), base: base)
+        let p = try profileLoader.load(yaml: out.yaml, file: "/tmp/merged.yaml")
+        let rule = try #require(p.mcp?.commands.first)
+        #expect(!rule.shell.pipes && !rule.shell.redirections)
+        #expect(out.learned.annotations.review.contains { $0.contains("shell redirections, pipes, which the base rule sh does not allow") })
+    }
+}
