@@ -41,14 +41,25 @@ public enum ProfileMerger {
         for k in l.environment.env.keep where !p.environment.env.keep.contains(k) { p.environment.env.keep.append(k) }
         for (k, v) in l.environment.env.set where p.environment.env.set[k] == nil { p.environment.env.set[k] = v }
 
-        // Syscalls.
+        // Syscalls. The base's switches stay as written; calls that only work with a switch on are then
+        // not added (the loader would refuse them as never taking effect).
         var sc = p.environment.syscalls
+        let ls = l.environment.syscalls
+        var heldBack = Set<String>()
+        if ls.allowNamespaceCreation && !sc.allowNamespaceCreation {
+            review.append("the workload created namespaces, which the base profile does not allow (allow_namespaces: false): kept refused")
+            heldBack.insert("setns")
+        }
+        if ls.allowIOUring && !sc.allowIOUring {
+            review.append("the workload used io_uring, which the base profile does not allow (allow_io_uring: false): kept refused")
+            heldBack.formUnion(ls.allow.filter { $0.hasPrefix("io_uring_") })
+        }
         if sc.defaultAction != .allow {
             let refused = Dictionary(sc.rules.filter { $0.args.isEmpty && $0.action != .allow }.map { ($0.syscall, $0.id) },
                                      uniquingKeysWith: { x, _ in x })
             var allow = sc.allow
             let have = Set(allow)
-            for name in l.environment.syscalls.allow where !have.contains(name) {
+            for name in l.environment.syscalls.allow where !have.contains(name) && !heldBack.contains(name) {
                 if let rule = refused[name] {
                     if learned.annotations.entries["syscall:" + name]?.hasPrefix("seen") == true {
                         review.append("the workload called \(name), which the base profile refuses (\(rule)): kept refused")
@@ -60,11 +71,7 @@ public enum ProfileMerger {
             }
             sc.allow = allow
         }
-        for f in l.environment.syscalls.socketFamilies where !sc.socketFamilies.contains(f) { sc.socketFamilies.append(f) }
-        if l.environment.syscalls.allowNamespaceCreation && !sc.allowNamespaceCreation {
-            sc.allowNamespaceCreation = true
-        }
-        if l.environment.syscalls.allowIOUring && !sc.allowIOUring { sc.allowIOUring = true }
+        for f in ls.socketFamilies where !sc.socketFamilies.contains(f) { sc.socketFamilies.append(f) }
         p.environment.syscalls = sc
 
         // Transport wall.

@@ -239,3 +239,26 @@ import Testing
         #expect(out.learned.annotations.review.contains { $0.contains("shell redirections, pipes, which the base rule sh does not allow") })
     }
 }
+
+@Suite struct SyscallSwitchMergeTests {
+    @Test func theBaseKeepsItsSyscallSwitches() throws {
+        let base = try profileLoader.load(yaml: "version: 1\nenvironment:\n  syscalls:\n    allow: [read]\n", file: "/tmp/base.yaml")
+        let o = Observation()
+        o.record(syscallEvent("setns", [("fd", "3"), ("nstype", "CLONE_NEWNET")]))
+        o.record(syscallEvent("io_uring_setup", [("entries", "8")]))
+        o.record(syscallEvent("unshare", [("flags", "CLONE_NEWUSER")]))
+        let out = ProfileWriter.write(o.snapshot, options: options(TreeFacts(files: [])), base: base)
+        // Loads (no "allowed but can never take effect" error) and the switches stayed off.
+        let p = try profileLoader.load(yaml: out.yaml, file: "/tmp/merged.yaml")
+        let sc = p.environment.syscalls
+        #expect(!sc.allowNamespaceCreation && !sc.allowIOUring)
+        #expect(!sc.allow.contains("setns") && !sc.allow.contains("io_uring_setup"))
+        let review = out.learned.annotations.review.joined(separator: "\n")
+        #expect(review.contains("allow_namespaces: false") && review.contains("allow_io_uring: false"))
+        // Without a base, the same run switches them on (and says so).
+        let alone = ProfileWriter.write(o.snapshot, options: options(TreeFacts(files: [])))
+        let q = try profileLoader.load(yaml: alone.yaml, file: "/tmp/alone.yaml")
+        #expect(q.environment.syscalls.allowNamespaceCreation && q.environment.syscalls.allowIOUring)
+        #expect(q.environment.syscalls.allow.contains("setns"))
+    }
+}
