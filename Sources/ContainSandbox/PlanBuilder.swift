@@ -204,11 +204,15 @@ public enum PlanBuilder {
             steps.append(PlanStep(.seccomp, "install seccomp filter",
                                   fix: "the kernel refused the filter; run `contain doctor` to see what seccomp supports here"))
         }
-        steps.append(PlanStep(.exec, "execute \(runtime.executable)", path: runtime.executable))
+        // The runtime is bound where it really is, so exec it there: a command reached through a symlink
+        // (pipx's ~/.local/bin/tool -> venvs/tool/bin/tool, a symlinked venv, /bin/sh -> dash) has no link in
+        // the view. argv[0] keeps the name the user gave, which is what multi-call programs look at.
+        let execPath = fs.runtime ? (Sys.realpath(runtime.executable) ?? runtime.executable) : runtime.executable
+        steps.append(PlanStep(.exec, "execute \(execPath)", path: execPath))
 
         var argv = req.command
         argv[0] = argv0
-        return SandboxPlan(cloneFlags: clone, steps: steps, execPath: runtime.executable, argv: argv,
+        return SandboxPlan(cloneFlags: clone, steps: steps, execPath: execPath, argv: argv,
                            environment: vars.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                            workingDirectory: workspace, idMapping: ids, runtimeAdditions: added,
                            landlockABI: landlockABI >= 1 ? landlockABI : 0)
