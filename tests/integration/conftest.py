@@ -25,6 +25,17 @@ def contain_path() -> pathlib.Path:
     return p
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _traversable_basetemp(tmp_path_factory):
+    """pytest makes its temporary directories 0700; tests that run the sandbox as uid 65534 need to reach
+    the workspaces inside them. Only traversal is opened (each test decides what is readable)."""
+    base = tmp_path_factory.getbasetemp()
+    for d in [base, base.parent]:
+        if d.name.startswith("pytest-") or d == base:
+            os.chmod(d, 0o755)
+    return base
+
+
 @pytest.fixture(scope="session")
 def repo():
     return REPO
