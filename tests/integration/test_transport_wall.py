@@ -9,6 +9,7 @@ import tempfile
 
 import pytest
 
+from mcpdriver import Driver
 from sdkclient import session, text_of
 
 PROFILE = """\
@@ -110,8 +111,14 @@ def test_malformed_lines_are_answered_by_the_wall_and_the_stream_stays_in_sync(c
         '[{"jsonrpc":"2.0","id":2,"method":"ping"}]',
         '{"jsonrpc":"2.0","id":3,"method":"ping"}',
     ]
-    p = subprocess.run(argv, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60)
-    replies = [json.loads(l) for l in p.stdout.splitlines()]
+    # Keep stdin open until the last answer arrives, as a real client does: a server may exit as soon as its
+    # stdin ends, before answering what it already read.
+    d = Driver(argv)
+    d.send_raw(("\n".join(lines) + "\n").encode())
+    replies = []
+    while not any(r.get("id") == 3 for r in replies):
+        replies.append(d.read_message(timeout=60))
+    d.close()
     by_id = {r.get("id"): r for r in replies}
     assert by_id[1]["error"]["code"] == -32700 and "duplicate key" in by_id[1]["error"]["message"]
     assert any(r.get("id") is None and r["error"]["code"] == -32600 for r in replies)  # the batch
