@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null && command -v bwrap >/dev/null && command -v firejail >/dev/null \
   || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine bubblewrap firejail strace >/dev/null
-[ -x .build/release/contain ] || swift build -c release
+[ -x .build/release/contain ] || swift build -c release --static-swift-stdlib
 mkdir -p bench/results
 OUT=bench/results
 C=.build/release/contain
