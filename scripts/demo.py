@@ -100,6 +100,8 @@ mcp:
         print(f"  {BOLD}{tag}{RESET}: {data.get('blocked', 0)} blocked")
         for e in data.get("events", []):
             args = " ".join(f"{k}={v}" for k, v in (e.get("args") or {}).items())
+            if e["wall"] == "transport":
+                args = e.get("detail", "")
             print(f"    {e['wall']:<11} {e['verdict']:<8} {e.get('what', ''):<14} x{e['count']:<3} "
                   f"{DIM}{e.get('exe', '')} rule={e['rule']} {(args or e.get('detail', ''))[:110]}{RESET}")
     print(f"\n  audit logs, reports and the server's stderr: {root}")

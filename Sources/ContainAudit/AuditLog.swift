@@ -36,6 +36,8 @@ public struct AuditKey: Hashable, Sendable {
     /// syscall name, tool name or destination: what was attempted.
     public var what: String
     public var exe: String
+    /// Tool calls refused for different reasons ("rm" vs "sh -c") are different lines in a report.
+    public var variant: String = ""
 }
 
 public struct AuditGroup: Sendable {
@@ -51,6 +53,7 @@ public struct AuditGroup: Sendable {
 
 public final class AuditLog: Sendable {
     public static let perKeyLineLimit = 50
+    public static let maxGroups = 1000
 
     private struct State {
         var fd: Int32?
@@ -81,8 +84,11 @@ public final class AuditLog: Sendable {
     public func record(_ e: AuditEvent) {
         let observers = state.withLock { $0.observers }
         for o in observers { o(e) }
-        let key = AuditLog.key(for: e)
+        var key = AuditLog.key(for: e)
         state.withLock { s in
+            // Distinct reasons get their own group until there are many; then they fold into one per tool,
+            // so a client cannot grow the supervisor's memory without bound.
+            if !key.variant.isEmpty && s.groups[key] == nil && s.groups.count >= AuditLog.maxGroups { key.variant = "" }
             var lineCount = 1
             if e.verdict != .allowed {
                 if var g = s.groups[key] {
@@ -128,7 +134,9 @@ public final class AuditLog: Sendable {
         if e.event == "connect", let dest = e.args.first(where: { $0.0 == "address" })?.1 {
             what = dest
         }
-        return AuditKey(wall: e.wall, event: e.event, verdict: e.verdict, rule: e.rule, what: what, exe: e.exe ?? "")
+        var key = AuditKey(wall: e.wall, event: e.event, verdict: e.verdict, rule: e.rule, what: what, exe: e.exe ?? "")
+        if e.event == "tool_call" { key.variant = String(e.detail.prefix(160)) }
+        return key
     }
 
     public static func jsonLine(_ e: AuditEvent) -> String {
