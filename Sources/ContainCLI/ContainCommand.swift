@@ -15,3 +15,24 @@ public struct ContainCommand: ParsableCommand {
     )
     public init() {}
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ContainCommand {
+    public static func mainMappingUsageErrors() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Glibc.exit(0)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandleStderr.write(fullMessage(for: error) + "\n")
+                Glibc.exit(ContainExit.containFailure)
+            }
+            self.exit(withError: error)
+        }
+    }
+}
