@@ -42,20 +42,7 @@ struct ArgComparison: Hashable, Sendable {
     func negated() -> [ArgComparison] {
         switch op {
         case .maskedEq(let m):
-            if m == .max { return [ArgComparison(op: .ne, value: value)] }
-            // Walk the mask's bits from the top: block i agrees with `value` on the mask bits above bit i
-            // and differs at bit i. The blocks are disjoint and together are exactly x & m != value.
-            var out: [ArgComparison] = []
-            var above: UInt64 = 0
-            var bit: UInt64 = 1 << 63
-            while bit != 0 {
-                if m & bit != 0 {
-                    out.append(ArgComparison(op: .maskedEq(mask: above | bit), value: (value & above) | (~value & bit)))
-                    above |= bit
-                }
-                bit >>= 1
-            }
-            return out
+            return m == .max ? [ArgComparison(op: .ne, value: value)] : complementBlocks()
         case .ne: return [.eq(value)]
         case .lt: return [ArgComparison(op: .ge, value: value)]
         case .le: return [ArgComparison(op: .gt, value: value)]
@@ -87,7 +74,9 @@ struct ArgComparison: Hashable, Sendable {
         }
     }
 
-    /// ¬(x & m == v) as masked blocks (the negation walk, without the `ne` shortcut).
+    /// ¬(x & m == v) as masked blocks. Walks the mask's bits from the top: block i agrees with `value` on the
+    /// mask bits above bit i and differs at bit i, so the blocks are disjoint and together are exactly
+    /// x & m != value.
     func complementBlocks() -> [ArgComparison] {
         guard case .maskedEq(let m) = op else { return [] }
         var out: [ArgComparison] = []

@@ -2,17 +2,12 @@
 // Values are the x86_64/generic Linux UAPI ones (linux/sched.h, linux/socket.h, asm-generic/ioctls.h,
 // linux/prctl.h, asm-generic/errno.h); they are ABI and never change.
 
+import ContainProfile
+
 enum ErrnoNames {
-    static let table: [(Int32, String)] = [
-        (1, "EPERM"), (2, "ENOENT"), (3, "ESRCH"), (4, "EINTR"), (5, "EIO"), (6, "ENXIO"), (7, "E2BIG"),
-        (8, "ENOEXEC"), (9, "EBADF"), (10, "ECHILD"), (11, "EAGAIN"), (12, "ENOMEM"), (13, "EACCES"),
-        (14, "EFAULT"), (16, "EBUSY"), (17, "EEXIST"), (18, "EXDEV"), (19, "ENODEV"), (20, "ENOTDIR"),
-        (21, "EISDIR"), (22, "EINVAL"), (23, "ENFILE"), (24, "EMFILE"), (25, "ENOTTY"), (26, "ETXTBSY"),
-        (27, "EFBIG"), (28, "ENOSPC"), (29, "ESPIPE"), (30, "EROFS"), (31, "EMLINK"), (32, "EPIPE"),
-        (38, "ENOSYS"), (61, "ENODATA"), (95, "EOPNOTSUPP"), (93, "EPROTONOSUPPORT"), (94, "ESOCKTNOSUPPORT"),
-        (97, "EAFNOSUPPORT"), (98, "EADDRINUSE"), (99, "EADDRNOTAVAIL"), (101, "ENETUNREACH"),
-        (110, "ETIMEDOUT"), (111, "ECONNREFUSED"), (113, "EHOSTUNREACH"), (115, "EINPROGRESS"),
-    ]
+    /// Number -> name, from the profile loader's table (the names a profile may write as `errno:`); the first
+    /// name of a number wins (EAGAIN, not EWOULDBLOCK).
+    static let table: [(Int32, String)] = ContainProfile.ErrnoNames.table.map { ($0.1, $0.0) }
     static func name(_ e: Int32) -> String? { table.first { $0.0 == e }?.1 }
 }
 
@@ -66,16 +61,9 @@ enum SignalNames {
 }
 
 enum SocketFamilies {
-    /// Profile names (lower-case, no AF_ prefix) -> AF_* numbers.
-    static let table: [(String, UInt32)] = [
-        ("unix", 1), ("inet", 2), ("ax25", 3), ("ipx", 4), ("appletalk", 5), ("netrom", 6), ("bridge", 7),
-        ("atmpvc", 8), ("x25", 9), ("inet6", 10), ("rose", 11), ("decnet", 12), ("netbeui", 13), ("security", 14),
-        ("key", 15), ("netlink", 16), ("packet", 17), ("ash", 18), ("econet", 19), ("atmsvc", 20), ("rds", 21),
-        ("sna", 22), ("irda", 23), ("pppox", 24), ("wanpipe", 25), ("llc", 26), ("ib", 27), ("mpls", 28),
-        ("can", 29), ("tipc", 30), ("bluetooth", 31), ("iucv", 32), ("rxrpc", 33), ("isdn", 34), ("phonet", 35),
-        ("ieee802154", 36), ("caif", 37), ("alg", 38), ("nfc", 39), ("vsock", 40), ("kcm", 41), ("qipcrtr", 42),
-        ("smc", 43), ("xdp", 44), ("mctp", 45),
-    ]
+    /// Profile names (lower-case, no AF_ prefix) -> AF_* numbers: the profile loader's table, so the names a
+    /// profile may use and the names the filter and reports know can never drift apart.
+    static let table: [(String, UInt32)] = ContainProfile.SocketFamilies.table.map { ($0.0, UInt32($0.1)) }
     static func number(_ name: String) -> UInt32? {
         let n = name.lowercased()
         let key = n.hasPrefix("af_") ? String(n.dropFirst(3)) : (n == "local" ? "unix" : n)
