@@ -51,6 +51,25 @@ print(table(load("startup.json"), "bwrap", "`/bin/true` in a sandbox",
 print("## Steady state\n")
 print(table(load("steady.json"), "bare", "1 M getppid() + 1 M 64-byte reads",
             "Goal: under 5% slower than bare under the base profile (every syscall passes the seccomp filter)."))
+floor = out / "floor.json"
+if floor.exists():
+    f = json.loads(floor.read_text())
+    ns = f["ns_per_iteration"]
+    print("### The floor: what seccomp costs before any filter runs\n")
+    print(f"`bench/steady/floor.c`: the same loop in one process tree, best of {f['rounds']} interleaved rounds of "
+          f"{f['iterations']:,} iterations (one getppid + one read each), with no filter, with a one-instruction "
+          f"\"allow everything\" filter, and with contain's {f['filter_instructions']}-instruction base program.\n")
+    print("| filter | ns per iteration | vs none | vs allow1 |")
+    print("|---|---:|---:|---:|")
+    for k in ("none", "allow1", "contain"):
+        print(f"| {k} | {ns[k]:.1f} | {ns[k] / ns['none']:.2f}x | {ns[k] / ns['allow1']:.2f}x |")
+    print()
+cache = out / "cache.json"
+if cache.exists():
+    c = json.loads(cache.read_text())
+    print(f"`bench/steady/cache_check.py` (the kernel's own seccomp_is_const_allow, replayed): the kernel answers "
+          f"{c['cached_allow']} of {c['syscalls']} x86_64 syscalls from its action cache without running the "
+          f"program; hot syscalls that miss it: {', '.join(c['hot_missing_cache']) or 'none'}.\n")
 rss = out / "rss.txt"
 if rss.exists():
     kib = rss.read_text().strip().splitlines()[-1]

@@ -2,7 +2,8 @@
 # Reproducible benchmarks of contain against its peers, all measured in the same run on the same machine:
 #   start-up:     contain run --profile strict -- /bin/true   vs bwrap (same namespaces + a filter of the same size),
 #                 unshare -Urmpfn, firejail --noprofile, and bare /bin/true
-#   steady state: a syscall-heavy loop (getppid + small reads) bare vs under contain's base profile
+#   steady state: a syscall-heavy loop (getppid + small reads) bare vs under contain's base profile, and the floor:
+#                 the same loop with no filter, a 1-instruction allow filter and contain's program (bench/steady/)
 #   memory:       the supervisor's peak RSS while a server runs
 # Results: bench/results/*.json (raw hyperfine output) and docs/benchmarks.md (ratios + machine description).
 # Run as root (firejail needs it here) from the repo root: bench/run.sh
@@ -31,11 +32,23 @@ hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$OUT/startup.json" \
   -n firejail "firejail --quiet --noprofile /bin/true" >&2
 
 gcc -O2 -o "$OUT/getppid_loop" bench/getppid_loop.c
+gcc -O2 -o "$OUT/floor" bench/steady/floor.c
+$C check --export-bpf "$OUT/base.bpf" base >/dev/null
+BASEBPF=$(realpath "$OUT/base.bpf")
+# The one-instruction "allow everything" filter: what any seccomp sandbox pays per syscall (see bench/steady/floor.c).
+printf '\006\000\000\000\000\000\377\177' > "$OUT/allow1.bpf"
+ALLOW1=$(realpath "$OUT/allow1.bpf")
 WS=$(mktemp -d); cp "$OUT/getppid_loop" "$WS/"; chmod 755 "$WS" "$WS/getppid_loop"; chown -R 65534:65534 "$WS" || true
-hyperfine -N --warmup 2 --runs 15 --export-json "$OUT/steady.json" \
+hyperfine -N --warmup 2 --runs "${STEADY_RUNS:-30}" --export-json "$OUT/steady.json" \
   -n bare "$WS/getppid_loop 1000000" \
   -n contain-base "$C run --profile base --workspace $WS -- $WS/getppid_loop 1000000" \
-  -n bwrap "sh -c 'exec bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --seccomp 9 $WS/getppid_loop 1000000 9<$BPF'" >&2 || true
+  -n bwrap-base-filter "sh -c 'exec bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --seccomp 9 $WS/getppid_loop 1000000 9<$BASEBPF'" \
+  -n bwrap-allow1-filter "sh -c 'exec bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --seccomp 9 $WS/getppid_loop 1000000 9<$ALLOW1'" \
+  -n bwrap-no-filter "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev $WS/getppid_loop 1000000" >&2 || true
+# The same loop in-process: no filter vs the 1-instruction filter vs contain's base program, best of 9 interleaved rounds.
+"$OUT/floor" "$OUT/base.bpf" 1000000 9 > "$OUT/floor.json" || true
+# Which syscalls the kernel's action cache answers without running the filter (it can for unconditional allows).
+python3 bench/steady/cache_check.py "$OUT/base.bpf" > "$OUT/cache.json" || true
 
 # Supervisor peak RSS while a Python server runs (sleeps 2 s inside the sandbox).
 /usr/bin/time -f '%M' -o "$OUT/rss.txt" $C run --profile base --workspace "$WS" -- /usr/bin/python3 -c 'import time; time.sleep(2)' || true
