@@ -27,6 +27,11 @@ let package = Package(
             name: "CCap", path: "csrc/CCap", pkgConfig: "libcap",
             providers: [.apt(["libcap-dev"])]),
         .target(name: "CContainChild", path: "csrc/CContainChild"),
+        // libyaml scans and parses; ContainYAML composes its events (Yams pulled Foundation and ICU in).
+        .systemLibrary(
+            name: "CYAML", path: "csrc/CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+        .target(name: "ContainYAML", dependencies: ["CYAML"], path: "Sources/ContainYAML"),
         .target(name: "ContainAudit", path: "Sources/ContainAudit"),
         .target(
             name: "ContainProfile",
@@ -66,6 +71,7 @@ let package = Package(
         .executableTarget(name: "contain", dependencies: ["ContainCLI"], path: "Sources/contain"),
         .testTarget(name: "ContainProfileTests", dependencies: ["ContainProfile"], path: "Tests/ContainProfileTests",
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "ContainYAMLTests", dependencies: ["ContainYAML"], path: "Tests/ContainYAMLTests"),
         .testTarget(name: "ContainRuleKitTests", dependencies: ["ContainRuleKit"], path: "Tests/ContainRuleKitTests"),
         .testTarget(name: "ContainShellRulesTests", dependencies: ["ContainShellRules", "ContainRuleKit", "ContainProfile"],
                     path: "Tests/ContainShellRulesTests"),
