@@ -6,7 +6,7 @@ import PackageDescription
 //   ContainMCP -> { ContainShellRules, ContainPathRules, ContainKubeRules } -> ContainRuleKit -> ContainProfile
 //   ContainCLI -> ContainLearn -> { ContainProfile, ContainAudit, ContainShellRules, ContainKubeRules }
 //   ContainSandbox -> CContainChild (async-signal-safe child), CSeccomp, CCap
-//   ContainProfile -> CSeccomp (syscall name validation only), Yams
+//   ContainProfile -> CSeccomp (syscall name validation only), ContainYAML -> CYAML (system libyaml)
 let package = Package(
     name: "contain",
     platforms: [.macOS(.v13)],
@@ -15,7 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
@@ -35,7 +34,7 @@ let package = Package(
         .target(name: "ContainAudit", path: "Sources/ContainAudit"),
         .target(
             name: "ContainProfile",
-            dependencies: ["CSeccomp", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CSeccomp", "ContainYAML"],
             path: "Sources/ContainProfile"),
         .target(name: "ContainRuleKit", dependencies: ["ContainProfile"], path: "Sources/ContainRuleKit"),
         .target(name: "ContainShellRules", dependencies: ["ContainRuleKit", "ContainProfile"], path: "Sources/ContainShellRules"),
@@ -43,7 +42,7 @@ let package = Package(
         .systemLibrary(name: "CContainPathSys", path: "csrc/CContainPathSys"),
         .target(name: "ContainPathRules", dependencies: ["ContainRuleKit", "ContainProfile", "CContainPathSys"],
                 path: "Sources/ContainPathRules"),
-        .target(name: "ContainKubeRules", dependencies: ["ContainRuleKit", "ContainProfile", .product(name: "Yams", package: "Yams")],
+        .target(name: "ContainKubeRules", dependencies: ["ContainRuleKit", "ContainProfile", "ContainYAML"],
                 path: "Sources/ContainKubeRules"),
         .target(
             name: "ContainMCP",
@@ -63,7 +62,7 @@ let package = Package(
         .target(
             name: "ContainCLI",
             dependencies: [
-                "ContainProfile", "ContainSandbox", "ContainMCP", "ContainAudit", "ContainLearn",
+                "ContainProfile", "ContainSandbox", "ContainMCP", "ContainAudit", "ContainLearn", "ContainRuleKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

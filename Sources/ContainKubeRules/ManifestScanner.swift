@@ -4,7 +4,7 @@
 // Whatever kubectl would read differently from the YAML parser used here (merge keys, duplicate keys,
 // several documents where kubectl sees one, non-string namespaces) is refused, not guessed.
 
-import Yams
+import ContainYAML
 
 /// One object a manifest would create, change or read.
 public struct ManifestObject: Sendable, Equatable {
@@ -23,15 +23,9 @@ public enum ManifestScanner {
         var out: [ManifestObject] = []
         var budget = nodeBudget
         for chunk in try documents(text) {
-            let roots: [Node]
+            let roots: [YAMLNode]
             do {
-                var seq = try Yams.compose_all(yaml: chunk)
-                var collected: [Node] = []
-                while let n = seq.next() { collected.append(n) }
-                if let e = seq.error { throw e }
-                roots = collected
-            } catch let e as KubeRefusal {
-                throw e
+                roots = try YAMLComposer.composeAll(chunk)
             } catch {
                 throw KubeRefusal("manifest is not valid YAML/JSON (\(String(describing: error).prefix(160)))")
             }
@@ -72,16 +66,16 @@ public enum ManifestScanner {
         return docs.filter { !$0.utf8.allSatisfy(isSpace) }
     }
 
-    private static func collect(_ node: Node, into out: inout [ManifestObject], budget: inout Int, depth: Int) throws(KubeRefusal) {
+    private static func collect(_ node: YAMLNode, into out: inout [ManifestObject], budget: inout Int, depth: Int) throws(KubeRefusal) {
         budget -= 1
         guard budget > 0, depth < 32 else { throw KubeRefusal("manifest too large or too deeply nested to check") }
-        switch node {
+        switch node.content {
         case .scalar where isNull(node):
             return // an empty document: kubectl skips it
         case .mapping(let m):
             let fields = try fieldsOf(m, context: "manifest object")
             let kind = try string(fields["kind"], "kind")
-            if let items = fields["items"], case .sequence(let seq) = items {
+            if let items = fields["items"], case .sequence(let seq) = items.content {
                 // kubectl treats any object with an `items` array as a list and acts on the items.
                 for item in seq { try collect(item, into: &out, budget: &budget, depth: depth + 1) }
                 if let kind, kind.hasSuffix("List") { return }
@@ -91,7 +85,7 @@ public enum ManifestScanner {
             var name: String?
             var namespace: String?
             if let md = fields["metadata"] {
-                guard case .mapping(let mm) = md else {
+                guard case .mapping(let mm) = md.content else {
                     if isNull(md) {
                         out.append(ManifestObject(apiVersion: apiVersion, kind: kind, name: nil, namespace: nil))
                         return
@@ -112,31 +106,39 @@ public enum ManifestScanner {
 
     /// String-keyed fields of a mapping; merge keys and repeated keys are refused (kubectl's YAML library
     /// applies merges and JSON decoding keeps the last duplicate; this parser would not see the same).
-    private static func fieldsOf(_ m: Node.Mapping, context: String) throws(KubeRefusal) -> [String: Node] {
-        var fields: [String: Node] = [:]
-        for (k, v) in m {
-            guard case .scalar(let ks) = k else { continue }
-            if ks.string == "<<" || k.tag.rawValue == Tag.Name.merge.rawValue {
+    private static func fieldsOf(_ m: [YAMLPair], context: String) throws(KubeRefusal) -> [String: YAMLNode] {
+        var fields: [String: YAMLNode] = [:]
+        for pair in m {
+            guard let key = pair.key.scalar else { continue }
+            if key == "<<" || pair.key.type(in: .yaml11) == .merge {
                 throw KubeRefusal("\(context): YAML merge keys (<<) are not accepted in manifests")
             }
-            if fields[ks.string] != nil {
-                throw KubeRefusal("\(context): key \"\(ks.string.prefix(40))\" appears twice")
+            // go-yaml decodes `!!binary bmFtZXNwYWNl` to "namespace": a key under a tag this reader does not
+            // interpret could name a field kubectl sees and this check does not.
+            if case .tagged(let tag) = pair.key.type(in: .yaml11) {
+                throw KubeRefusal("\(context): a key carries the YAML tag \(tag.prefix(40)), which kubectl may decode differently")
             }
-            fields[ks.string] = v
+            if fields[key] != nil {
+                throw KubeRefusal("\(context): key \"\(key.prefix(40))\" appears twice")
+            }
+            fields[key] = pair.value
         }
         return fields
     }
 
-    private static func isNull(_ node: Node) -> Bool {
-        node.tag.rawValue == Tag.Name.null.rawValue
+    /// Null as go-yaml (kubectl) or a YAML 1.1 resolver would read it: `~`, `null`, empty, `!!null`.
+    private static func isNull(_ node: YAMLNode) -> Bool {
+        node.type(in: .yaml11) == .null
     }
 
-    /// A field that must be a string when present; null counts as absent.
-    private static func string(_ node: Node?, _ field: String) throws(KubeRefusal) -> String? {
+    /// A field that must be a string when present; null counts as absent. A plain scalar that any YAML 1.1
+    /// reader could take for a number, boolean, date or merge key is not a string (kubectl's go-yaml would
+    /// turn `namespace: 0777` into a number, or refuse the object).
+    private static func string(_ node: YAMLNode?, _ field: String) throws(KubeRefusal) -> String? {
         guard let node else { return nil }
-        guard case .scalar(let s) = node else { throw KubeRefusal("manifest field \(field) is not a string") }
+        guard let text = node.scalar else { throw KubeRefusal("manifest field \(field) is not a string") }
         if isNull(node) { return nil }
-        guard node.tag.rawValue == Tag.Name.str.rawValue else { throw KubeRefusal("manifest field \(field) is not a string (\(s.string.prefix(40)))") }
-        return s.string
+        guard node.type(in: .yaml11) == .string else { throw KubeRefusal("manifest field \(field) is not a string (\(text.prefix(40)))") }
+        return text
     }
 }

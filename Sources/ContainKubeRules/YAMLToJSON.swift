@@ -2,13 +2,13 @@
 // becomes a string: helm renders `namespaceOverride: 123` as the namespace "123".
 
 import ContainRuleKit
-import Yams
+import ContainYAML
 
 enum YAMLToJSON {
     static func convert(_ text: String) throws(KubeRefusal) -> JSONValue {
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLComposer.compose(text)
         } catch {
             throw KubeRefusal("values are not valid YAML (\(String(describing: error).prefix(160)))")
         }
@@ -17,26 +17,33 @@ enum YAMLToJSON {
         return try value(root, budget: &budget, depth: 0)
     }
 
-    private static func value(_ node: Node, budget: inout Int, depth: Int) throws(KubeRefusal) -> JSONValue {
+    private static func value(_ node: YAMLNode, budget: inout Int, depth: Int) throws(KubeRefusal) -> JSONValue {
         budget -= 1
         guard budget > 0, depth < 64 else { throw KubeRefusal("values too large to check") }
-        switch node {
-        case .scalar(let s):
-            return node.tag.rawValue == Tag.Name.null.rawValue ? .null : .string(s.string)
+        switch node.content {
+        case .scalar(let s, _):
+            // helm reads values with a YAML 1.1 library: whatever it may take for null is null here. A tag
+            // it decodes differently (`!!binary` is base64) would hide the text helm uses.
+            switch node.type(in: .yaml11) {
+            case .null: return .null
+            case .tagged(let tag): throw KubeRefusal("values carry the YAML tag \(tag.prefix(40)), which helm may decode differently")
+            default: return .string(s)
+            }
         case .sequence(let seq):
             var items: [JSONValue] = []
             for n in seq { items.append(try value(n, budget: &budget, depth: depth + 1)) }
             return .array(items)
         case .mapping(let m):
             var members: [(String, JSONValue)] = []
-            for (k, v) in m {
-                guard case .scalar(let ks) = k else { throw KubeRefusal("values have a non-scalar key") }
-                if ks.string == "<<" { throw KubeRefusal("YAML merge keys (<<) are not accepted in values") }
-                members.append((ks.string, try value(v, budget: &budget, depth: depth + 1)))
+            for pair in m {
+                guard let key = pair.key.scalar else { throw KubeRefusal("values have a non-scalar key") }
+                if key == "<<" { throw KubeRefusal("YAML merge keys (<<) are not accepted in values") }
+                if case .tagged(let tag) = pair.key.type(in: .yaml11) {
+                    throw KubeRefusal("a values key carries the YAML tag \(tag.prefix(40)), which helm may decode differently")
+                }
+                members.append((key, try value(pair.value, budget: &budget, depth: depth + 1)))
             }
             return .object(members)
-        case .alias:
-            throw KubeRefusal("unresolved YAML alias in values")
         }
     }
 }

@@ -1,8 +1,8 @@
-// The profile's YAML as a small tree whose every node knows its FILE:LINE:COL. Yams composes the document
-// (libyaml underneath, which caps nesting at 1000 levels); this converts it into values that survive merging
-// across `extends` files without losing which file each node came from.
+// The profile's YAML as a small tree whose every node knows its FILE:LINE:COL. ContainYAML composes the
+// document (libyaml underneath; nesting capped at 1000 levels); this converts it into values that survive
+// merging across `extends` files without losing which file each node came from.
 
-import Yams
+import ContainYAML
 
 struct YNode: Sendable {
     enum Kind: Sendable {
@@ -110,13 +110,11 @@ enum YAMLTreeReader {
     static let maxNodes = 200_000
 
     static func read(_ text: String, file: String) -> (YNode?, [Diagnostic]) {
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            return (nil, [diagnostic(for: error, text: text, file: file)])
+            root = try YAMLComposer.compose(text)
         } catch {
-            return (nil, [Diagnostic(SourceLocation(file: file, line: 1, column: 1), .error, "YAML: \(error)")])
+            return (nil, [diagnostic(for: error, file: file)])
         }
         guard let root else { return (nil, []) }
         var budget = maxNodes
@@ -129,21 +127,19 @@ enum YAMLTreeReader {
         return (tree, diags)
     }
 
-    private static func loc(_ node: Node, _ file: String) -> SourceLocation {
-        let m = node.mark
-        return SourceLocation(file: file, line: m?.line ?? 1, column: m?.column ?? 1)
+    private static func loc(_ node: YAMLNode, _ file: String) -> SourceLocation {
+        SourceLocation(file: file, line: node.mark.line, column: node.mark.column)
     }
 
-    private static func convert(_ node: Node, file: String, budget: inout Int, diags: inout [Diagnostic]) -> YNode {
+    private static func convert(_ node: YAMLNode, file: String, budget: inout Int, diags: inout [Diagnostic]) -> YNode {
         budget -= 1
         let where_ = loc(node, file)
         if budget < 0 { return YNode(kind: .scalar("", plain: true), location: where_) }
-        switch node {
-        case .scalar(let s):
-            var plain = s.style == .plain || s.style == .any
-            let tagName = s.tag.description
-            if tagName == "tag:yaml.org,2002:str" || tagName == "!!str" { plain = false }
-            return YNode(kind: .scalar(s.string, plain: plain), location: where_)
+        switch node.content {
+        case .scalar(let s, let style):
+            // `!!str 1` is the string "1"; other tags change nothing here (the decoders check the text).
+            let plain = style == .plain && node.tag != YAMLType.string.tag
+            return YNode(kind: .scalar(s, plain: plain), location: where_)
         case .sequence(let seq):
             var items: [YNode] = []
             items.reserveCapacity(seq.count)
@@ -154,60 +150,40 @@ enum YAMLTreeReader {
             return YNode(kind: .sequence(items), location: where_)
         case .mapping(let map):
             var pairs: [YPair] = []
-            for (k, v) in map {
-                let keyLoc = loc(k, file)
-                guard case .scalar(let ks) = k else {
+            pairs.reserveCapacity(map.count)
+            for pair in map {
+                let keyLoc = loc(pair.key, file)
+                guard let key = pair.key.scalar else {
                     diags.append(Diagnostic(keyLoc, .error, "keys must be plain names, not lists or mappings"))
                     budget -= 1
                     continue
                 }
-                if ks.string == "<<" {
+                if key == "<<" {
                     diags.append(Diagnostic(keyLoc, .error, "YAML merge keys ('<<') are not supported; use 'extends:' to build on another profile"))
                     continue
                 }
-                pairs.append(YPair(key: ks.string, keyLocation: keyLoc,
-                                   value: convert(v, file: file, budget: &budget, diags: &diags)))
+                pairs.append(YPair(key: key, keyLocation: keyLoc,
+                                   value: convert(pair.value, file: file, budget: &budget, diags: &diags)))
                 if budget < 0 { break }
             }
             return YNode(kind: .mapping(pairs), location: where_)
-        case .alias:
-            // compose resolves aliases to their nodes; an unresolved one would be a Yams change.
-            return YNode(kind: .scalar("", plain: true), location: where_)
         }
     }
 
-    static func diagnostic(for error: YamlError, text: String, file: String) -> Diagnostic {
-        func at(_ m: Mark, _ msg: String) -> Diagnostic {
-            Diagnostic(SourceLocation(file: file, line: max(1, m.line), column: max(1, m.column)), .error, msg)
+    static func diagnostic(for error: YAMLError, file: String) -> Diagnostic {
+        let at = SourceLocation(file: file, line: max(1, error.mark.line), column: max(1, error.mark.column))
+        let message: String
+        switch error.kind {
+        case .scanner, .parser:
+            message = "YAML syntax: \(error.problem)"
+                + (error.context.map { c in " (\(c)" + (error.contextMark.map { " at \($0)" } ?? "") + ")" } ?? "")
+        case .moreThanOneDocument:
+            message = "a profile is a single YAML document; remove the second '---' document"
+        case .duplicateKey(let key, let first):
+            message = "duplicate key '\(key)' in the same mapping (first at line \(first))"
+        case .reader, .undefinedAlias, .tooDeep, .memory:
+            message = "YAML: \(error.problem)"
         }
-        switch error {
-        case .scanner(let context, let problem, let mark, _):
-            return at(mark, "YAML syntax: \(problem)" + (context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""))
-        case .parser(let context, let problem, let mark, _):
-            return at(mark, "YAML syntax: \(problem)" + (context.map { " (\($0.text) at \($0.mark.line):\($0.mark.column))" } ?? ""))
-        case .composer(_, let problem, let mark, _):
-            let msg = problem == "but found another document"
-                ? "a profile is a single YAML document; remove the second '---' document"
-                : "YAML: \(problem)"
-            return at(mark, msg)
-        case .duplicatedKeysInMapping(let dups, let context):
-            return at(context.mark, "duplicate key '\(dups.joined(separator: "', '"))' in the same mapping")
-        case .reader(let problem, let offset, _, _):
-            let (line, col) = lineColumn(ofCharacterOffset: offset ?? 0, in: text)
-            return Diagnostic(SourceLocation(file: file, line: line, column: col), .error, "YAML: \(problem)")
-        default:
-            return Diagnostic(SourceLocation(file: file, line: 1, column: 1), .error, "YAML: \(error)")
-        }
-    }
-
-    static func lineColumn(ofCharacterOffset offset: Int, in text: String) -> (Int, Int) {
-        var line = 1, col = 1, n = 0
-        // Yams reports the offset in Characters (a CRLF pair is one).
-        for ch in text {
-            if n >= offset { break }
-            if ch == "\n" || ch == "\r\n" { line += 1; col = 1 } else { col += 1 }
-            n += 1
-        }
-        return (line, col)
+        return Diagnostic(at, .error, message)
     }
 }

@@ -1,9 +1,15 @@
 // `contain report AUDIT.jsonl`: summarise an audit log written by `contain run --audit` the way the exit
 // summary does (grouped by what was attempted, by whom, under which rule), as a table or JSON.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ArgumentParser
 import ContainAudit
-import Foundation
+import ContainRuleKit
+import ContainSandbox
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,15 +34,12 @@ struct ReportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let d = FileManager.default.contents(atPath: file) else {
-                FileHandleStderr.write("contain report: cannot read \(file): \(String(cString: strerror(errno)))\n")
-                throw ExitCode(1)
-            }
-            data = d
+        let data: [UInt8]
+        switch Self.readAll(file) {
+        case .success(let bytes): data = bytes
+        case .failure(let f):
+            FileHandleStderr.write("contain report: cannot read \(file): \(Sys.errnoText(f.errno))\n")
+            throw ExitCode(1)
         }
         let parsed = AuditLogReader.read(data)
         if !parsed.problems.isEmpty {
@@ -59,6 +62,29 @@ struct ReportCommand: ParsableCommand {
             print(w.text)
         } else {
             print(Self.table(log, total: parsed.events.count, allowed: allowed), terminator: "")
+        }
+    }
+
+    /// The whole file (or standard input for -). Sys.read retries EINTR.
+    static func readAll(_ file: String) -> Result<[UInt8], Sys.Failure> {
+        let fd: Int32
+        if file == "-" {
+            fd = 0
+        } else {
+            switch Sys.open(file, O_RDONLY) {
+            case .success(let f): fd = f
+            case .failure(let f): return .failure(f)
+            }
+        }
+        defer { if fd != 0 { Sys.close(fd) } }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            switch chunk.withUnsafeMutableBytes({ Sys.read(fd, into: $0) }) {
+            case .failure(let f): return .failure(f)
+            case .success(0): return .success(out)
+            case .success(let n): out += chunk[0..<n]
+            }
         }
     }
 
@@ -137,7 +163,7 @@ enum AuditLogReader {
     struct Problem { var line: Int; var message: String }
     struct Result { var events: [AuditEvent] = []; var problems: [Problem] = []; var notes: [String] = [] }
 
-    static func read(_ data: Data) -> Result {
+    static func read(_ data: [UInt8]) -> Result {
         var result = Result()
         var lineNumber = 0
         var suppressed = Set<String>()
@@ -145,7 +171,7 @@ enum AuditLogReader {
             lineNumber += 1
             let line = rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            switch event(from: Data(line)) {
+            switch event(from: Array(line)) {
             case .success(let (e, suppressing)):
                 result.events.append(e)
                 if suppressing {
@@ -163,17 +189,17 @@ enum AuditLogReader {
 
     struct Bad: Error { var message: String }
 
-    static func event(from line: Data) -> Swift.Result<(AuditEvent, Bool), Bad> {
-        let any: Any
-        do { any = try JSONSerialization.jsonObject(with: line, options: []) } catch {
-            return .failure(Bad(message: "not a JSON object (an audit log has one JSON object per line)"))
-        }
-        guard let o = any as? [String: Any] else { return .failure(Bad(message: "not a JSON object (an audit log has one JSON object per line)")) }
+    static func event(from line: [UInt8]) -> Swift.Result<(AuditEvent, Bool), Bad> {
+        let notObject = Bad(message: "not a JSON object (an audit log has one JSON object per line)")
+        guard let value = try? JSONParser.parse(line), case .object(let members) = value else { return .failure(notObject) }
+        func field(_ k: String) -> JSONValue? { members.first { $0.0 == k }?.1 }
         func string(_ k: String, required: Bool = true) -> Swift.Result<String?, Bad> {
-            guard let v = o[k] else { return required ? .failure(Bad(message: "missing field '\(k)'")) : .success(nil) }
-            if v is NSNull { return .success(nil) }
-            guard let s = v as? String else { return .failure(Bad(message: "field '\(k)' must be a string")) }
-            return .success(s)
+            guard let v = field(k) else { return required ? .failure(Bad(message: "missing field '\(k)'")) : .success(nil) }
+            switch v {
+            case .null: return .success(nil)
+            case .string(let s): return .success(s)
+            default: return .failure(Bad(message: "field '\(k)' must be a string"))
+            }
         }
         do {
             guard let timeText = try string("time").get(), let time = parseTime(timeText) else {
@@ -189,27 +215,27 @@ enum AuditLogReader {
             guard !eventName.isEmpty else { return .failure(Bad(message: "field 'event' must not be empty")) }
             let rule = try string("rule").get() ?? ""
             var pid: Int32?
-            if let p = o["pid"], !(p is NSNull) {
-                guard let n = p as? NSNumber, let v = Int32(exactly: n.doubleValue) else { return .failure(Bad(message: "field 'pid' must be a whole number")) }
+            if let p = field("pid"), p != .null {
+                guard let d = p.doubleValue, let v = Int32(exactly: d) else { return .failure(Bad(message: "field 'pid' must be a whole number")) }
                 pid = v
             }
             var args: [(String, String)] = []
-            if let a = o["args"], !(a is NSNull) {
-                guard let m = a as? [String: Any] else { return .failure(Bad(message: "field 'args' must be an object")) }
-                for k in m.keys.sorted() { args.append((k, m[k].map { "\($0)" } ?? "")) }
+            if let a = field("args"), a != .null {
+                guard case .object(let m) = a else { return .failure(Bad(message: "field 'args' must be an object")) }
+                for (k, v) in m.sorted(by: { $0.0 < $1.0 }) {
+                    // Strings as they are, anything else as its JSON text.
+                    args.append((k, v.stringValue ?? JSONSerializer.string(v)))
+                }
             }
             var requestID: String?
-            if let r = o["request_id"], !(r is NSNull) {
-                guard let d = try? JSONSerialization.data(withJSONObject: r, options: [.fragmentsAllowed]) else {
-                    return .failure(Bad(message: "field 'request_id' is not a JSON value"))
-                }
-                requestID = String(decoding: d, as: UTF8.self)
+            if let r = field("request_id"), r != .null {
+                requestID = JSONSerializer.string(r)
             }
             let e = AuditEvent(time: time, wall: wall, event: eventName, verdict: verdict, rule: rule, pid: pid,
                                exe: try string("exe", required: false).get(), syscall: try string("syscall", required: false).get(),
                                args: args, tool: try string("tool", required: false).get(), requestID: requestID,
                                detail: try string("detail", required: false).get() ?? "")
-            return .success((e, (o["suppressing_further"] as? Bool) == true))
+            return .success((e, field("suppressing_further")?.boolValue == true))
         } catch {
             return .failure(error)
         }
