@@ -59,7 +59,7 @@ public enum SeccompCompiler {
             }
         }
         let bytes = try export(ctx)
-        return SeccompProgram(bytes: bytes, usesNotify: usesNotify, instructionCount: bytes.count / 8)
+        return SeccompProgram(bytes: bytes, usesNotify: usesNotify, plan: plan)
     }
 
     /// The exact argument region each action covers for one syscall: item i owns what it matches and no
@@ -90,8 +90,7 @@ public enum SeccompCompiler {
 
     private static func add(_ ctx: scmp_filter_ctx, action: UInt32, nr: Int32, term: ConditionTerm, name: String) throws(SeccompError) {
         var cmps: [scmp_arg_cmp] = []
-        for i in term.comparisons.keys.sorted() {
-            guard let c = term.comparisons[i] else { continue }
+        for (i, c) in term.comparisons {
             var a = scmp_arg_cmp()
             a.arg = UInt32(i)
             switch c.op {
@@ -108,7 +107,7 @@ public enum SeccompCompiler {
         let r = cmps.withUnsafeBufferPointer { buf in
             seccomp_rule_add_array(ctx, action, nr, UInt32(buf.count), buf.baseAddress)
         }
-        try check(r, "seccomp_rule_add_array", "\(name) \(term.comparisons.keys.sorted().compactMap { i in term.comparisons[i].map { "arg\(i) \($0)" } }.joined(separator: " && "))")
+        try check(r, "seccomp_rule_add_array", "\(name) \(term.comparisons.map { "arg\($0.index) \($0.comparison)" }.joined(separator: " && "))")
     }
 
     private static func check(_ r: Int32, _ call: String, _ detail: String) throws(SeccompError) {

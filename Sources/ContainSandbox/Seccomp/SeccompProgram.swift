@@ -12,8 +12,15 @@ public struct SeccompProgram: Sendable {
     /// SECCOMP_FILTER_FLAG_NEW_LISTENER and run a `NotifyListener` on the fd, or those calls fail with ENOSYS.
     public var usesNotify: Bool
     public var instructionCount: Int
+    /// The plan the program was compiled from, for the notify listener (which must decide exactly as the
+    /// filter does and need not plan a second time). nil when the program came from elsewhere.
+    var plan: SeccompPlan?
     public init(bytes: [UInt8], usesNotify: Bool, instructionCount: Int) {
         self.bytes = bytes; self.usesNotify = usesNotify; self.instructionCount = instructionCount
+    }
+    init(bytes: [UInt8], usesNotify: Bool, plan: SeccompPlan) {
+        self.init(bytes: bytes, usesNotify: usesNotify, instructionCount: bytes.count / 8)
+        self.plan = plan
     }
 }
 

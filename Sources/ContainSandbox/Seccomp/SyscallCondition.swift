@@ -136,8 +136,20 @@ struct ArgComparison: Hashable, Sendable {
 }
 
 /// A conjunction: at most one comparison per argument index (libseccomp's rule shape). Empty: always true.
+///
+/// Six inline slots, not a dictionary: the compiler builds and compares tens of thousands of these while
+/// negating argument rules, and a heap-allocated, hashed map per term made that the largest part of
+/// `contain run`'s start-up. Arguments are always visited in ascending order, so the output is deterministic.
 struct ConditionTerm: Hashable, Sendable {
-    private(set) var comparisons: [Int: ArgComparison] = [:]
+    /// Syscalls have six arguments.
+    static let argumentCount = 6
+
+    private var a0: ArgComparison?
+    private var a1: ArgComparison?
+    private var a2: ArgComparison?
+    private var a3: ArgComparison?
+    private var a4: ArgComparison?
+    private var a5: ArgComparison?
 
     static let always = ConditionTerm()
 
@@ -157,27 +169,76 @@ struct ConditionTerm: Hashable, Sendable {
     static func conjunction(_ pairs: [(Int, ArgComparison)]) throws(SeccompError) -> [ConditionTerm] {
         var terms = [ConditionTerm()]
         for (i, c) in pairs {
+            guard (0..<argumentCount).contains(i) else {
+                throw .badArgumentIndex(rule: "arg\(i) \(c)", index: i)
+            }
             var next: [ConditionTerm] = []
-            for t in terms { next += try t.and(ConditionTerm(single: i, c)) }
+            for t in terms { t.and(argument: i, c, into: &next) }
+            if next.count > ConditionRegion.termLimit { throw .tooComplex(syscall: "argument \(i)", terms: next.count) }
             terms = next
         }
         return terms
     }
 
-    private init(single i: Int, _ c: ArgComparison) { comparisons = [i: c] }
+    /// `i` must be in 0..<6 (callers check; conjunction() is the only way in from outside).
+    private init(single i: Int, _ c: ArgComparison) { self[i] = c }
+
+    /// The comparison on argument `i` (0...5); nil when the term does not look at it.
+    subscript(_ i: Int) -> ArgComparison? {
+        get {
+            switch i {
+            case 0: return a0
+            case 1: return a1
+            case 2: return a2
+            case 3: return a3
+            case 4: return a4
+            case 5: return a5
+            default: return nil
+            }
+        }
+        set {
+            switch i {
+            case 0: a0 = newValue
+            case 1: a1 = newValue
+            case 2: a2 = newValue
+            case 3: a3 = newValue
+            case 4: a4 = newValue
+            case 5: a5 = newValue
+            default: break
+            }
+        }
+    }
+
+    /// The compared arguments, ascending, with their comparisons.
+    var comparisons: [(index: Int, comparison: ArgComparison)] {
+        var out: [(index: Int, comparison: ArgComparison)] = []
+        for i in 0..<Self.argumentCount { if let c = self[i] { out.append((i, c)) } }
+        return out
+    }
+
+    /// How many arguments the term compares (0: always true).
+    var count: Int {
+        var n = 0
+        for i in 0..<Self.argumentCount where self[i] != nil { n += 1 }
+        return n
+    }
+
+    var isAlways: Bool { a0 == nil && a1 == nil && a2 == nil && a3 == nil && a4 == nil && a5 == nil }
 
     /// A term no argument vector satisfies (a masked compare whose value has bits outside its mask).
     static let never: ConditionTerm = ConditionTerm(single: 0, ArgComparison(op: .maskedEq(mask: 0), value: 1))
 
     var isNever: Bool {
-        comparisons.values.contains { c in
-            if case .maskedEq(let m) = c.op { return c.value & ~m != 0 }
-            return false
+        for i in 0..<Self.argumentCount {
+            if let c = self[i], c.isUnsatisfiable { return true }
         }
+        return false
     }
 
     func holds(_ args: [UInt64]) -> Bool {
-        for (i, c) in comparisons where !c.holds(i < args.count ? args[i] : 0) { return false }
+        for i in 0..<Self.argumentCount {
+            if let c = self[i], !c.holds(i < args.count ? args[i] : 0) { return false }
+        }
         return true
     }
 
@@ -185,21 +246,26 @@ struct ConditionTerm: Hashable, Sendable {
     /// single comparison expresses are split into masked blocks (never widened).
     func and(_ other: ConditionTerm) throws(SeccompError) -> [ConditionTerm] {
         var out = [self]
-        for (i, c) in other.comparisons {
+        for i in 0..<Self.argumentCount {
+            guard let c = other[i] else { continue }
             var next: [ConditionTerm] = []
-            for t in out {
-                guard let mine = t.comparisons[i] else {
-                    var n = t; n.comparisons[i] = c; next.append(n); continue
-                }
-                for m in Self.merge(mine, c) {
-                    var n = t; n.comparisons[i] = m
-                    if !n.isNever { next.append(n) }
-                }
-            }
+            for t in out { t.and(argument: i, c, into: &next) }
+            if next.count > ConditionRegion.termLimit { throw .tooComplex(syscall: "argument \(i)", terms: next.count) }
             out = next
-            if out.count > ConditionRegion.termLimit { throw .tooComplex(syscall: "argument \(i)", terms: out.count) }
         }
-        return out.filter { !$0.isNever }
+        return out
+    }
+
+    /// Appends self ∧ (arg i ⋈ c) as disjoint, satisfiable terms. The caller bounds the growth.
+    func and(argument i: Int, _ c: ArgComparison, into out: inout [ConditionTerm]) {
+        guard let mine = self[i] else {
+            if !c.isUnsatisfiable, !isNever { var n = self; n[i] = c; out.append(n) }
+            return
+        }
+        for m in Self.merge(mine, c) where !m.isUnsatisfiable {
+            var n = self; n[i] = m
+            if !n.isNever { out.append(n) }
+        }
     }
 
     /// a ∧ b on one argument: one comparison when possible, else disjoint masked blocks; [] when contradictory.
@@ -231,18 +297,18 @@ struct ConditionTerm: Hashable, Sendable {
 
     /// Every vector satisfying self satisfies other.
     func implies(_ other: ConditionTerm) -> Bool {
-        for (i, c) in other.comparisons {
-            guard let mine = comparisons[i], mine.implies(c) else { return false }
+        for i in 0..<Self.argumentCount {
+            guard let c = other[i] else { continue }
+            guard let mine = self[i], mine.implies(c) else { return false }
         }
         return true
     }
 
     /// ¬self as a disjunction of single-comparison terms.
     func negated() -> [ConditionTerm] {
-        if comparisons.isEmpty { return [] }
         var out: [ConditionTerm] = []
-        for i in comparisons.keys.sorted() {
-            guard let c = comparisons[i] else { continue }
+        for i in 0..<Self.argumentCount {
+            guard let c = self[i] else { continue }
             for n in c.negated() { out.append(ConditionTerm(single: i, n)) }
         }
         return out
@@ -260,16 +326,21 @@ struct ConditionRegion: Sendable {
     init(terms: [ConditionTerm]) { self.terms = terms }
 
     var isEmpty: Bool { terms.isEmpty }
-    var isEverything: Bool { terms.contains { $0.comparisons.isEmpty } }
+    var isEverything: Bool { terms.contains { $0.isAlways } }
 
     func holds(_ args: [UInt64]) -> Bool { terms.contains { $0.holds(args) } }
 
     /// self ∧ ¬term.
     func subtracting(_ term: ConditionTerm, syscall: String) throws(SeccompError) -> ConditionRegion {
-        let neg = term.negated()
+        // ¬term is a disjunction of single comparisons: AND each in directly, no intermediate arrays.
+        var negations: [(Int, ArgComparison)] = []
+        for (i, c) in term.comparisons {
+            for n in c.negated() { negations.append((i, n)) }
+        }
         var out: [ConditionTerm] = []
+        out.reserveCapacity(terms.count * negations.count)
         for t in terms {
-            for n in neg { out += try t.and(n) }
+            for (i, n) in negations { t.and(argument: i, n, into: &out) }
             if out.count > Self.termLimit * 4 { throw .tooComplex(syscall: syscall, terms: out.count) }
         }
         let r = ConditionRegion(terms: out).simplified()
@@ -285,14 +356,28 @@ struct ConditionRegion: Sendable {
     }
 
     func simplified() -> ConditionRegion {
-        var seen = Set<ConditionTerm>()
-        let unique = terms.filter { !$0.isNever && seen.insert($0).inserted }
-        if unique.contains(where: { $0.comparisons.isEmpty }) { return .everything }
-        // Fewer comparisons first: a general term can absorb the specific ones after it.
-        let sorted = unique.sorted { $0.comparisons.count < $1.comparisons.count }
+        var seen = Set<ConditionTerm>(minimumCapacity: terms.count)
+        var unique: [ConditionTerm] = []
+        unique.reserveCapacity(terms.count)
+        for t in terms where !t.isNever && seen.insert(t).inserted {
+            if t.isAlways { return .everything }
+            unique.append(t)
+        }
+        // Fewer comparisons first: a general term can absorb the specific ones after it. A stable bucket
+        // order by count (0...6), the same order a stable sort gives.
         var kept: [ConditionTerm] = []
-        for t in sorted where !kept.contains(where: { t.implies($0) }) { kept.append(t) }
+        for n in 1...ConditionTerm.argumentCount {
+            for t in unique where t.count == n && !kept.contains(where: { t.implies($0) }) { kept.append(t) }
+        }
         return ConditionRegion(terms: kept)
+    }
+}
+
+extension ArgComparison {
+    /// No value satisfies it: a masked compare whose value has bits outside its mask.
+    var isUnsatisfiable: Bool {
+        if case .maskedEq(let m) = op { return value & ~m != 0 }
+        return false
     }
 }
 
