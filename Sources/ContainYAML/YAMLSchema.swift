@@ -78,7 +78,7 @@ public enum YAMLSchema: Sendable {
 }
 
 /// A position in a byte buffer with the few steps the matchers need.
-struct ByteCursor {
+fileprivate struct ByteCursor {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
 
@@ -110,12 +110,12 @@ struct ByteCursor {
     mutating func sign() { _ = take(UInt8(ascii: "+")) || take(UInt8(ascii: "-")) }
 }
 
-func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-func isOctal(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x37 }
-func isBinary(_ c: UInt8) -> Bool { c == 0x30 || c == 0x31 }
-func isHex(_ c: UInt8) -> Bool { isDigit(c) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x66) }
+fileprivate func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+fileprivate func isOctal(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x37 }
+fileprivate func isBinary(_ c: UInt8) -> Bool { c == 0x30 || c == 0x31 }
+fileprivate func isHex(_ c: UInt8) -> Bool { isDigit(c) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x66) }
 
-func equals(_ b: UnsafeBufferPointer<UInt8>, _ words: StaticString...) -> Bool {
+fileprivate func equals(_ b: UnsafeBufferPointer<UInt8>, _ words: StaticString...) -> Bool {
     for w in words where w.utf8CodeUnitCount == b.count {
         if memcmpEqual(w.utf8Start, b) { return true }
     }
@@ -215,7 +215,7 @@ enum YAML11Matchers {
     }
 
     /// `(:[0-5]?[0-9])+`
-    static func sexagesimalTail(_ c: inout ByteCursor) -> Bool {
+    fileprivate static func sexagesimalTail(_ c: inout ByteCursor) -> Bool {
         var groups = 0
         while c.take(UInt8(ascii: ":")) {
             let start = c.index
