@@ -9,6 +9,12 @@
 //
 // Nesting deeper than `maxDepth` is refused before it can exhaust the stack.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {
         case unexpectedEnd
@@ -61,6 +67,13 @@ public struct JSONMember: Sendable {
     public var leadByte: UInt8
 }
 
+/// What a JSON text is at its top level (`scanTopLevel`).
+public enum JSONTopLevelKind: Sendable, Equatable {
+    case object
+    case array
+    case scalar
+}
+
 public enum JSONTopLevel: Sendable {
     case object([JSONMember])
     case array
@@ -75,6 +88,7 @@ public enum JSONParser {
             throw JSONParseError(offset: 0, reason: .unexpectedEnd)
         }
         var s = JSONScanner(base: base, count: bytes.count, maxDepth: maxDepth)
+        defer { s.release() }
         try s.checkStart()
         let v = try s.value(depth: 0, build: true)
         try s.finish()
@@ -98,6 +112,7 @@ public enum JSONParser {
             throw JSONParseError(offset: 0, reason: .unexpectedEnd)
         }
         var s = JSONScanner(base: base, count: bytes.count, maxDepth: maxDepth)
+        defer { s.release() }
         try s.checkStart()
         _ = try s.value(depth: 0, build: false)
         try s.finish()
@@ -112,17 +127,18 @@ public enum JSONParser {
             throw JSONParseError(offset: 0, reason: .unexpectedEnd)
         }
         var s = JSONScanner(base: base, count: bytes.count, maxDepth: maxDepth)
+        defer { s.release() }
         try s.checkStart()
         s.skipWhitespace()
         guard s.pos < s.count else { throw JSONParseError(offset: s.pos, reason: .unexpectedEnd) }
         switch base[s.pos] {
         case UInt8(ascii: "{"):
             var members: [JSONMember] = []
-            try s.members(buildKeys: true) { (k, range, lead, scanner) throws(JSONParseError) in
-                let key = k ?? ""
-                let build = materialize(key)
+            try s.members { (key, start, lead, scanner) throws(JSONParseError) in
+                let k = scanner.keyString(key)
+                let build = materialize(k)
                 let v = try scanner.value(depth: 1, build: build)
-                members.append(JSONMember(key: key, value: build ? v : nil, range: range.lowerBound..<scanner.pos, leadByte: lead))
+                members.append(JSONMember(key: k, value: build ? v : nil, range: start..<scanner.pos, leadByte: lead))
             }
             try s.finish()
             return .object(members)
@@ -146,21 +162,58 @@ public enum JSONParser {
         return try r.get()
     }
 
+    /// The per-message form of `parseTopLevel`: one strict pass over the whole input, no String per key and
+    /// no member array. For each member of a top-level object, `build` gets the decoded key and says whether
+    /// the value is built; `member` then gets the key, the value (nil when not built), the byte range of the
+    /// value's text and its first byte. Key bytes are valid only during each call.
+    public static func scanTopLevel(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth,
+                                    build: (UnsafeRawBufferPointer) -> Bool,
+                                    member: (UnsafeRawBufferPointer, JSONValue?, Range<Int>, UInt8) -> Void) throws(JSONParseError) -> JSONTopLevelKind {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
+            throw JSONParseError(offset: 0, reason: .unexpectedEnd)
+        }
+        var s = JSONScanner(base: base, count: bytes.count, maxDepth: maxDepth)
+        defer { s.release() }
+        try s.checkStart()
+        s.skipWhitespace()
+        guard s.pos < s.count else { throw JSONParseError(offset: s.pos, reason: .unexpectedEnd) }
+        let kind: JSONTopLevelKind
+        switch base[s.pos] {
+        case UInt8(ascii: "{"):
+            kind = .object
+            try s.members { (key, start, lead, scanner) throws(JSONParseError) in
+                let wanted = scanner.withKey(key, build)
+                let v = try scanner.value(depth: 1, build: wanted)
+                let range = start..<scanner.pos
+                scanner.withKey(key) { member($0, wanted ? v : nil, range, lead) }
+            }
+        case UInt8(ascii: "["):
+            kind = .array
+            _ = try s.value(depth: 0, build: false)
+        default:
+            kind = .scalar
+            _ = try s.value(depth: 0, build: false)
+        }
+        try s.finish()
+        return kind
+    }
+
     /// Reads top-level member `key` from a possibly truncated or broken object: walks members until the
     /// first error and returns the member's value and raw text if it was complete by then and seen once.
     /// Used to give an over-long or malformed request's error reply the right id.
     public static func peekMember(_ key: String, in bytes: UnsafeRawBufferPointer) -> (value: JSONValue, text: Range<Int>)? {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else { return nil }
         var s = JSONScanner(base: base, count: bytes.count, maxDepth: defaultMaxDepth)
+        defer { s.release() }
         var found: (JSONValue, Range<Int>)?
         do throws(JSONParseError) {
             try s.checkStart()
             s.skipWhitespace()
             guard s.pos < s.count, base[s.pos] == UInt8(ascii: "{") else { return nil }
-            try s.members(buildKeys: true) { (k, range, _, scanner) throws(JSONParseError) in
-                let want = k == key
+            try s.members { (k, start, _, scanner) throws(JSONParseError) in
+                let want = scanner.keyString(k) == key
                 let v = try scanner.value(depth: 1, build: want)
-                if want { found = (v, range.lowerBound..<scanner.pos) }
+                if want { found = (v, start..<scanner.pos) }
             }
         } catch {
             // A second `key` makes the value ambiguous: which one the sender meant is unknowable.
@@ -176,15 +229,49 @@ struct JSONScanner {
     let count: Int
     let maxDepth: Int
     var pos = 0
-    /// Decoded bytes of the keys of the objects being parsed (innermost last) and each key's span: duplicate
-    /// checks compare bytes here, so a key costs no String and no allocation unless the caller wants it.
-    var keyBytes: [UInt8] = []
-    var keySpans: [(start: Int, end: Int)] = []
+    /// The keys of the objects being walked (innermost last), for duplicate checks: a key without escapes
+    /// is compared in the input itself, so a key costs no String and no copy unless the caller wants one.
+    /// A stack with its own storage (`release()` frees it): a Swift array here cost a uniqueness check
+    /// and a generic shrink per key, which showed up in the proxy's per-message profile.
+    private var keys: UnsafeMutablePointer<KeyRef>?
+    private var keysCapacity = 0
+    private var keyCount = 0
+    /// Decoded bytes of the keys that had escapes.
+    private var escapedKeys: [UInt8] = []
+
+    /// Where a key's decoded bytes are: the input's own bytes, or a stretch of `escapedKeys`.
+    struct KeyRef {
+        var start: Int
+        var end: Int
+        var escaped: Bool
+        var length: Int { end - start }
+    }
 
     init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
         self.base = base; self.count = count; self.maxDepth = maxDepth
-        keyBytes.reserveCapacity(256)
-        keySpans.reserveCapacity(32)
+    }
+
+    /// Frees the key stack; every entry point calls it (deferred) when done with the scanner.
+    mutating func release() {
+        keys?.deallocate()
+        keys = nil
+        keysCapacity = 0
+        keyCount = 0
+    }
+
+    private mutating func pushKey(_ k: KeyRef) {
+        if keyCount == keysCapacity {
+            let newCapacity = max(16, keysCapacity * 2)
+            let grown = UnsafeMutablePointer<KeyRef>.allocate(capacity: newCapacity)
+            if let old = keys {
+                grown.moveInitialize(from: old, count: keyCount)
+                old.deallocate()
+            }
+            keys = grown
+            keysCapacity = newCapacity
+        }
+        keys.unsafelyUnwrapped.advanced(by: keyCount).initialize(to: k)
+        keyCount += 1
     }
 
     @inline(__always) func fail(_ r: JSONParseError.Reason, at p: Int? = nil) -> JSONParseError {
@@ -285,24 +372,50 @@ struct JSONScanner {
     mutating func object(depth: Int, build: Bool) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw fail(.tooDeep(maxDepth)) }
         var members: [(String, JSONValue)] = []
-        try self.members(buildKeys: build) { (key, _, _, scanner) throws(JSONParseError) in
-            let v = try scanner.value(depth: depth, build: build)
-            if build, let key { members.append((key, v)) }
+        // One allocation for the common small object instead of growing 1, 2, 4.
+        if build { members.reserveCapacity(4) }
+        try self.members { (key, _, _, scanner) throws(JSONParseError) in
+            if build {
+                let k = scanner.keyString(key)
+                members.append((k, try scanner.value(depth: depth, build: true)))
+            } else {
+                _ = try scanner.value(depth: depth, build: false)
+            }
         }
         return build ? .object(members) : .null
     }
 
+    /// The decoded key `members` reported (valid while its object is being walked).
+    func keyString(_ key: KeyRef) -> String {
+        withKey(key) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func withKey<R>(_ key: KeyRef, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if !key.escaped { return body(UnsafeRawBufferPointer(start: base + key.start, count: key.length)) }
+        return escapedKeys.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[key.start..<key.end])) }
+    }
+
+    private func keyArray(_ key: KeyRef) -> [UInt8] { withKey(key) { Array($0) } }
+
+    private func sameKey(_ a: KeyRef, _ b: KeyRef) -> Bool {
+        guard a.length == b.length else { return false }
+        if a.length == 0 { return true }
+        if !a.escaped && !b.escaped { return memcmp(base + a.start, base + b.start, a.length) == 0 }
+        return withKey(a) { pa in withKey(b) { pb in
+            guard let x = pa.baseAddress, let y = pb.baseAddress else { return false }
+            return memcmp(x, y, a.length) == 0
+        } }
+    }
+
     /// Walks an object's members starting at `{`, checking key uniqueness; `visit` must consume the value.
-    /// `visit` gets the key (nil unless `buildKeys`), the value's start offset (as an empty range) and its
-    /// first byte.
-    mutating func members(buildKeys: Bool,
-                          _ visit: (String?, Range<Int>, UInt8, inout JSONScanner) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    /// `visit` gets the key (stable until the object ends), the value's start offset and its first byte.
+    mutating func members(_ visit: (KeyRef, Int, UInt8, inout JSONScanner) throws(JSONParseError) -> Void) throws(JSONParseError) {
         pos += 1 // {
         skipWhitespace()
         guard pos < count else { throw fail(.unexpectedEnd) }
         if base[pos] == UInt8(ascii: "}") { pos += 1; return }
-        let spanBase = keySpans.count
-        let bytesBase = keyBytes.count
+        let keyBase = keyCount
+        let escapedBase = escapedKeys.count
         // Past this many keys, a hash set keeps the check linear (an attacker's 100k-key object).
         var large: Set<[UInt8]>? = nil
         while true {
@@ -310,80 +423,92 @@ struct JSONScanner {
             guard pos < count else { throw fail(.unexpectedEnd) }
             guard base[pos] == UInt8(ascii: "\"") else { throw fail(.unexpectedByte(base[pos])) }
             let keyStart = pos
-            let kStart = keyBytes.count
-            try scanKey()
-            let kEnd = keyBytes.count
+            let key = try scanKey()
             var duplicate = false
             if large == nil {
-                for span in keySpans[spanBase...] where span.end - span.start == kEnd - kStart {
-                    if keyBytes[span.start..<span.end].elementsEqual(keyBytes[kStart..<kEnd]) { duplicate = true; break }
+                var i = keyBase
+                while i < keyCount {
+                    if sameKey(keys.unsafelyUnwrapped[i], key) { duplicate = true; break }
+                    i += 1
                 }
-                keySpans.append((kStart, kEnd))
-                if keySpans.count - spanBase > 32 {
-                    large = Set(keySpans[spanBase...].map { Array(keyBytes[$0.start..<$0.end]) })
+                pushKey(key)
+                if keyCount - keyBase > 32 {
+                    var set = Set<[UInt8]>()
+                    for j in keyBase..<keyCount { set.insert(keyArray(keys.unsafelyUnwrapped[j])) }
+                    large = set
                 }
             } else {
-                duplicate = !(large?.insert(Array(keyBytes[kStart..<kEnd])).inserted ?? false)
+                duplicate = !(large?.insert(keyArray(key)).inserted ?? false)
             }
             if duplicate {
-                throw fail(.duplicateKey(String(decoding: keyBytes[kStart..<kEnd], as: UTF8.self)), at: keyStart)
+                throw fail(.duplicateKey(keyString(key)), at: keyStart)
             }
-            let key: String? = buildKeys ? String(decoding: keyBytes[kStart..<kEnd], as: UTF8.self) : nil
             skipWhitespace()
             guard pos < count else { throw fail(.unexpectedEnd) }
             guard base[pos] == UInt8(ascii: ":") else { throw fail(.unexpectedByte(base[pos])) }
             pos += 1
             skipWhitespace()
             guard pos < count else { throw fail(.unexpectedEnd) }
-            try visit(key, pos..<pos, base[pos], &self)
+            try visit(key, pos, base[pos], &self)
             skipWhitespace()
             guard pos < count else { throw fail(.unexpectedEnd) }
             let b = base[pos]
             pos += 1
             if b == UInt8(ascii: ",") { continue }
             if b == UInt8(ascii: "}") {
-                if spanBase == 0 {
-                    keySpans.removeAll(keepingCapacity: true)
-                    keyBytes.removeAll(keepingCapacity: true)
-                } else {
-                    keySpans.removeLast(keySpans.count - spanBase)
-                    keyBytes.removeLast(keyBytes.count - bytesBase)
-                }
+                keyCount = keyBase
+                if escapedKeys.count > escapedBase { escapedKeys.removeLast(escapedKeys.count - escapedBase) }
                 return
             }
             throw fail(.unexpectedByte(b), at: pos - 1)
         }
     }
 
-    /// Scans a key at `"`, appending its decoded bytes to `keyBytes` (same validation as `string`).
-    mutating func scanKey() throws(JSONParseError) {
-        var kb: [UInt8] = []
-        swap(&kb, &keyBytes)
-        defer { swap(&kb, &keyBytes) }
+    /// Scans a key at `"` (same validation as `string`). A key without escapes stays where it is in the
+    /// input; one with escapes is decoded onto `escapedKeys`.
+    mutating func scanKey() throws(JSONParseError) -> KeyRef {
         pos += 1
-        var segStart = pos
+        let start = pos
         while true {
-            while pos &+ 8 <= count {
-                let v = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-                if JSONScanner.hasSpecialByte(v) { break }
-                pos &+= 8
+            skipPlainBytes()
+            guard pos < count else { throw fail(.unexpectedEnd) }
+            let b = base[pos]
+            if b == UInt8(ascii: "\"") {
+                pos += 1
+                return KeyRef(start: start, end: pos - 1, escaped: false)
+            } else if b == UInt8(ascii: "\\") {
+                return try scanEscapedKey(from: start)
+            } else if b < 0x20 {
+                throw fail(.controlCharacterInString)
+            } else {
+                try utf8Sequence()
             }
+        }
+    }
+
+    /// The rest of a key from its first backslash, decoded onto `escapedKeys`.
+    private mutating func scanEscapedKey(from start: Int) throws(JSONParseError) -> KeyRef {
+        var kb: [UInt8] = []
+        swap(&kb, &escapedKeys)
+        defer { swap(&kb, &escapedKeys) }
+        let kStart = kb.count
+        var segStart = start
+        while true {
+            skipPlainBytes()
             guard pos < count else { throw fail(.unexpectedEnd) }
             let b = base[pos]
             if b == UInt8(ascii: "\"") {
                 kb.append(contentsOf: UnsafeBufferPointer(start: base + segStart, count: pos - segStart))
                 pos += 1
-                return
+                return KeyRef(start: kStart, end: kb.count, escaped: true)
             } else if b == UInt8(ascii: "\\") {
                 kb.append(contentsOf: UnsafeBufferPointer(start: base + segStart, count: pos - segStart))
                 try escape(into: &kb, build: true)
                 segStart = pos
             } else if b < 0x20 {
                 throw fail(.controlCharacterInString)
-            } else if b >= 0x80 {
-                try utf8Sequence()
             } else {
-                pos &+= 1
+                try utf8Sequence()
             }
         }
     }
@@ -396,12 +521,7 @@ struct JSONScanner {
         var buf: [UInt8] = []
         var escaped = false
         while true {
-            // 8 bytes at a time while none is special (quote, backslash, control, non-ASCII).
-            while pos &+ 8 <= count {
-                let v = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-                if JSONScanner.hasSpecialByte(v) { break }
-                pos &+= 8
-            }
+            skipPlainBytes()
             guard pos < count else { throw fail(.unexpectedEnd) }
             let b = base[pos]
             if b == UInt8(ascii: "\"") {
@@ -429,6 +549,35 @@ struct JSONScanner {
                 pos &+= 1
             }
         }
+    }
+
+    /// Steps over string bytes that need no attention (not a quote, backslash, control character or
+    /// non-ASCII byte), 16 and then 8 at a time; stops at the first byte that needs attention or the end.
+    @inline(__always) mutating func skipPlainBytes() {
+        var p = pos
+        let end = count
+        let quote = SIMD16<UInt8>(repeating: 0x22), slash = SIMD16<UInt8>(repeating: 0x5C)
+        let space = SIMD16<UInt8>(repeating: 0x20), high = SIMD16<UInt8>(repeating: 0x80)
+        while p &+ 16 <= end {
+            let v = UnsafeRawPointer(base + p).loadUnaligned(as: SIMD16<UInt8>.self)
+            let special = (v .== quote) .| (v .== slash) .| (v .< space) .| (v .>= high)
+            // Two 64-bit lanes tested at once: `any()` compiles to a long horizontal reduction here.
+            let lanes = unsafeBitCast(special, to: SIMD2<UInt64>.self)
+            if lanes[0] | lanes[1] != 0 { break }
+            p &+= 16
+        }
+        while p &+ 8 <= end {
+            let v = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+            if JSONScanner.hasSpecialByte(v) { break }
+            p &+= 8
+        }
+        // Then byte by byte up to the special byte, so a short string costs no vector load per byte.
+        while p < end {
+            let b = base[p]
+            if b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 { break }
+            p &+= 1
+        }
+        pos = p
     }
 
     @inline(__always) static func hasSpecialByte(_ v: UInt64) -> Bool {

@@ -1,6 +1,11 @@
 // The JSON-RPC 2.0 envelope of one line, read strictly. Only the members the wall needs are built as
 // values; the rest (a 50 MiB `result`) is validated in place and kept as a byte range.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ContainRuleKit
 
 /// A request id as the table keys it: strings by decoded value, numbers by text. "\u0031" and "1" are
@@ -64,62 +69,109 @@ enum EnvelopeFault: Error {
     }
 }
 
+/// A top-level member the wall may read: where its text is, and its value when it was built.
+struct EnvelopeMember {
+    var range: Range<Int>
+    /// First byte of the value's text (`{` for an object).
+    var leadByte: UInt8
+    var value: JSONValue?
+}
+
 struct Envelope {
     var kind: MessageKind
     var id: JSONValue?
     /// Exact text of the id as sent, for replies and audit ("7", "\"a\"").
     var idText: String?
-    var members: [JSONMember]
+    var params: EnvelopeMember?
+    var result: EnvelopeMember?
 
-    func member(_ key: String) -> JSONMember? { members.first { $0.key == key } }
+    /// Methods whose `params` the client-side loop reads (everything else is forwarded unread).
+    static func readsParams(_ method: String) -> Bool {
+        method == "tools/call" || method == "initialize" || method == "notifications/cancelled"
+    }
 
-    /// `materializeParams`: build `params` as a value too (jsonrpc/id/method always are).
+    /// One strict pass over the line. `jsonrpc`, `id` and `method` are built as values; `params` too when
+    /// `materializeParams` and the method is one whose params the wall reads (`readsParams`). Everything
+    /// else (a 50 MiB `result`) is validated in place and kept as a byte range.
     static func parse(_ line: UnsafeRawBufferPointer, materializeParams: Bool) throws(EnvelopeFault) -> Envelope {
-        let top: JSONTopLevel
+        var jsonrpc: JSONValue?, method: JSONValue?, id: JSONValue?, idRange: Range<Int>?
+        var hasError = false, params: EnvelopeMember?, result: EnvelopeMember?
+        let kind: JSONTopLevelKind
         do throws(JSONParseError) {
-            top = try JSONParser.parseTopLevel(line) { k in
-                k == "jsonrpc" || k == "id" || k == "method" || (materializeParams && k == "params")
-            }
+            kind = try JSONParser.scanTopLevel(line, build: { k in
+                switch EnvelopeKey(k) {
+                case .jsonrpc, .id, .method: return true
+                case .params:
+                    // Built in the same pass unless the method, already seen, is one the wall never reads.
+                    guard materializeParams else { return false }
+                    guard case .string(let m) = method else { return method == nil }
+                    return readsParams(m)
+                case .result, .error, .other: return false
+                }
+            }, member: { k, value, range, lead in
+                switch EnvelopeKey(k) {
+                case .jsonrpc: jsonrpc = value
+                case .id: id = value; idRange = range
+                case .method: method = value
+                case .params: params = EnvelopeMember(range: range, leadByte: lead, value: value)
+                case .result: result = EnvelopeMember(range: range, leadByte: lead, value: nil)
+                case .error: hasError = true
+                case .other: break
+                }
+            })
         } catch {
             throw .parse(error)
         }
-        let members: [JSONMember]
-        switch top {
-        case .object(let m): members = m
+        switch kind {
+        case .object: break
         case .array: throw .batch
         case .scalar: throw .notObject
         }
-        var jsonrpc: JSONValue?, method: JSONValue?, idMember: JSONMember?
-        var hasResult = false, hasError = false, params: JSONMember?
-        for m in members {
-            switch m.key {
-            case "jsonrpc": jsonrpc = m.value
-            case "method": method = m.value
-            case "id": idMember = m
-            case "result": hasResult = true
-            case "error": hasError = true
-            case "params": params = m
-            default: break
-            }
-        }
         guard jsonrpc == .string("2.0") else { throw .notJSONRPC2 }
-        var idText: String?
-        if let idMember {
-            idText = String(decoding: UnsafeRawBufferPointer(rebasing: line[idMember.range]), as: UTF8.self)
-        }
-        let id = idMember?.value
+        let idText = idRange.map { String(decoding: UnsafeRawBufferPointer(rebasing: line[$0]), as: UTF8.self) }
         if let method {
             guard case .string(let name) = method else { throw .badMethod }
-            if let params, params.leadByte != UInt8(ascii: "{") { throw .paramsNotObject }
-            guard let id else { return Envelope(kind: .notification(method: name), id: nil, idText: nil, members: members) }
+            if let p = params, p.leadByte != UInt8(ascii: "{") { throw .paramsNotObject }
+            if materializeParams, var p = params, p.value == nil, readsParams(name) {
+                // `params` came before `method`: build it now (the line is known to be valid).
+                p.value = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: line[p.range]))
+                params = p
+            }
+            guard let id else {
+                return Envelope(kind: .notification(method: name), id: nil, idText: nil, params: params, result: nil)
+            }
             // MCP: request ids are strings or numbers, never null.
             guard RequestKey(id) != nil else { throw .badID }
-            return Envelope(kind: .request(method: name), id: id, idText: idText, members: members)
+            return Envelope(kind: .request(method: name), id: id, idText: idText, params: params, result: nil)
         }
-        guard let id, hasResult != hasError else { throw .badResponse }
+        guard let id, (result != nil) != hasError else { throw .badResponse }
         // A null id is legal on an error response to a request whose id could not be read.
         guard RequestKey(id) != nil || (id == .null && hasError) else { throw .badID }
-        return Envelope(kind: .response, id: id, idText: idText, members: members)
+        return Envelope(kind: .response, id: id, idText: idText, params: nil, result: result)
+    }
+}
+
+/// The top-level keys the envelope reads, recognised from the decoded key bytes (no String per key).
+enum EnvelopeKey {
+    case jsonrpc, id, method, params, result, error, other
+
+    init(_ k: UnsafeRawBufferPointer) {
+        switch k.count {
+        case 2: self = EnvelopeKey.equal(k, "id") ? .id : .other
+        case 5: self = EnvelopeKey.equal(k, "error") ? .error : .other
+        case 6:
+            if EnvelopeKey.equal(k, "method") { self = .method }
+            else if EnvelopeKey.equal(k, "params") { self = .params }
+            else if EnvelopeKey.equal(k, "result") { self = .result }
+            else { self = .other }
+        case 7: self = EnvelopeKey.equal(k, "jsonrpc") ? .jsonrpc : .other
+        default: self = .other
+        }
+    }
+
+    @inline(__always) static func equal(_ k: UnsafeRawBufferPointer, _ s: StaticString) -> Bool {
+        guard k.count == s.utf8CodeUnitCount, let base = k.baseAddress else { return false }
+        return memcmp(base, s.utf8Start, k.count) == 0
     }
 }
 

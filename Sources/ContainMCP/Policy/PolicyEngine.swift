@@ -8,6 +8,7 @@ import ContainRuleKit
 import ContainShellRules
 import ContainPathRules
 import ContainKubeRules
+import Synchronization
 
 public enum PolicyEngine {
     /// The semantic rule kinds for `policy`, in profile order per kind.
@@ -34,6 +35,15 @@ public enum PolicyEngine {
     }
 }
 
+/// What a policy's name selectors (tools lists, each condition's, rule's and rate limit's `tools`) say
+/// about one tool. Glob matching allocates; a client calls the same few tools over and over.
+struct ToolPlan: Sendable {
+    var denial: (rule: String, reason: String)?
+    var conditions: [Int]
+    var rules: [Int]
+    var limits: [Int]
+}
+
 /// Everything one policy load decides with; swapped whole on reload (a class: taking it per message is
 /// one retain, not a copy of every list in the policy).
 final class CompiledPolicy: Sendable {
@@ -42,6 +52,9 @@ final class CompiledPolicy: Sendable {
     let conditions: [CompiledCondition]
     let rules: [any ToolCallRule]
     let limiter: RateLimiter
+    /// Plans by tool name. Bounded: a client inventing names gets its plans worked out per call instead.
+    private let plans = Mutex<[String: ToolPlan]>([:])
+    static let maxCachedPlans = 1024
 
     init(policy: MCPPolicy, rules: [any ToolCallRule], previous: CompiledPolicy?, clock: (@Sendable () -> Double)? = nil) {
         self.policy = policy
@@ -57,15 +70,29 @@ final class CompiledPolicy: Sendable {
         var args: [(String, String)]
     }
 
+    /// `ToolCallRule.applies(to:)` depends on the name only (its contract), so the plan is a pure function
+    /// of the name and this policy, and caching it changes no decision.
+    func plan(for tool: String) -> ToolPlan {
+        if let p = plans.withLock({ $0[tool] }) { return p }
+        let p = ToolPlan(denial: access.denial(for: tool),
+                         conditions: conditions.indices.filter { conditions[$0].applies(to: tool) },
+                         rules: rules.indices.filter { rules[$0].applies(to: tool) },
+                         limits: limiter.applicableLimits(tool: tool))
+        plans.withLock { c in if c.count < CompiledPolicy.maxCachedPlans { c[tool] = p } }
+        return p
+    }
+
     /// nil: allowed. `consumeRate`: record the call in the rate windows when it passes everything else
     /// (observe mode records calls that are forwarded even though a rule would have refused them).
     func decide(_ call: ToolCall, context: RuleContext, observe: Bool) -> Decision? {
+        let plan = plan(for: call.name)
         var first: Decision?
-        if let d = access.denial(for: call.name) {
+        if let d = plan.denial {
             first = Decision(rule: d.rule, reason: d.reason, args: [])
         }
         if first == nil {
-            for c in conditions where c.applies(to: call.name) {
+            for i in plan.conditions {
+                let c = conditions[i]
                 if let d = c.evaluate(call.arguments) {
                     first = Decision(rule: c.rule.id, reason: d.reason, args: d.args)
                     break
@@ -73,15 +100,15 @@ final class CompiledPolicy: Sendable {
             }
         }
         if first == nil {
-            for r in rules where r.applies(to: call.name) {
-                if case .deny(let rule, let reason) = r.evaluate(call, context: context) {
+            for i in plan.rules {
+                if case .deny(let rule, let reason) = rules[i].evaluate(call, context: context) {
                     first = Decision(rule: rule, reason: reason, args: [("arguments", render(call.arguments, limit: 512))])
                     break
                 }
             }
         }
         if first == nil || observe {
-            if let d = limiter.admit(tool: call.name), first == nil {
+            if let d = limiter.admit(tool: call.name, limits: plan.limits), first == nil {
                 first = Decision(rule: d.rule, reason: d.reason, args: [])
             }
         }

@@ -50,11 +50,22 @@ final class RateLimiter: Sendable {
         return Glob.matchAny(sel, tool)
     }
 
+    /// Indices of the limits that count calls to `tool` (fixed for a policy load: selectors are names).
+    func applicableLimits(tool: String) -> [Int] {
+        windows.withLock { ws in ws.indices.filter { RateLimiter.applies(ws[$0].limit, to: tool) } }
+    }
+
     /// Admits the call (recording it in every applicable window) or names the limit it exceeds.
     func admit(tool: String) -> Denial? {
+        admit(tool: tool, limits: applicableLimits(tool: tool))
+    }
+
+    /// `limits`: `applicableLimits(tool:)` of this limiter.
+    func admit(tool: String, limits: [Int]) -> Denial? {
+        if limits.isEmpty { return nil }
         let now = clock()
         return windows.withLock { ws in
-            for i in ws.indices where RateLimiter.applies(ws[i].limit, to: tool) {
+            for i in limits {
                 let l = ws[i].limit
                 if l.count <= 0 {
                     return Denial(rule: l.id, reason: "rate limit: no calls allowed\(scope(l, tool))", wait: .infinity)
@@ -67,7 +78,7 @@ final class RateLimiter: Sendable {
                     }
                 }
             }
-            for i in ws.indices where RateLimiter.applies(ws[i].limit, to: tool) {
+            for i in limits {
                 if ws[i].times.count < ws[i].limit.count {
                     ws[i].times.append(now)
                 } else {

@@ -27,7 +27,7 @@ public final class ProxySession: Sendable {
     private let context: RuleContext
     private let observe: Bool
     private let audit: AuditLog
-    private let inFlight: InFlightCalls
+    private let inFlight: InFlightTracker
     private let clientIn: Int32
     private let serverOut: Int32
     private let toClient: LineWriter
@@ -59,7 +59,7 @@ public final class ProxySession: Sendable {
         self.context = context
         self.observe = observe
         self.audit = audit
-        self.inFlight = inFlight
+        self.inFlight = InFlightTracker(inFlight)
         self.clientIn = clientIn
         self.serverOut = serverOut
         toClient = LineWriter(fd: clientOut)
@@ -174,7 +174,7 @@ public final class ProxySession: Sendable {
                 handleToolCall(env, key: key, idText: idText, content: content, wire: wire, out: out)
                 return
             }
-            if method == "initialize", let params = env.member("params")?.value, params["roots"] != nil,
+            if method == "initialize", let params = env.params?.value, params["roots"] != nil,
                let denial = checkRoots(params) {
                 if !observe {
                     toClient.writeLine(WallMessages.error(idText: idText, code: -32602, message: "Blocked by contain: \(denial.rule): \(denial.reason)"))
@@ -192,7 +192,7 @@ public final class ProxySession: Sendable {
                 toClient.writeLine(WallMessages.error(idText: nil, code: -32600, message: message))
                 return
             }
-            if method == "notifications/cancelled", let rid = env.member("params")?.value?["requestId"],
+            if method == "notifications/cancelled", let rid = env.params?.value?["requestId"],
                let key = RequestKey(rid), let pending = clientRequests.lookup(key), pending.method == "tools/call" {
                 // The call is over for the client; a late response still passes (and is still matched).
                 inFlight.end(requestID: pending.idText)
@@ -200,7 +200,7 @@ public final class ProxySession: Sendable {
             forward(out, content, wire)
         case .response:
             if let id = env.id, let key = RequestKey(id), let asked = serverRequests.remove(key),
-               asked.method == "roots/list", let result = env.member("result") {
+               asked.method == "roots/list", let result = env.result {
                 // The line was validated whole, so the result always parses here.
                 if let value = ProxySession.parseMember(content, result), let denial = checkRoots(value) {
                     if !observe {
@@ -228,7 +228,7 @@ public final class ProxySession: Sendable {
 
     private func handleToolCall(_ env: Envelope, key: RequestKey, idText: String,
                                 content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?, out: OutputBatch) {
-        guard let params = env.member("params")?.value, case .string(let name) = params["name"] else {
+        guard let params = env.params?.value, case .string(let name) = params["name"] else {
             recordProtocol(rule: "protocol.params", from: "client", detail: "tools/call without a string \"name\"", idText: idText)
             toClient.writeLine(WallMessages.error(idText: idText, code: -32602, message: "contain: invalid params: tools/call needs a string \"name\""))
             return
@@ -334,8 +334,10 @@ public final class ProxySession: Sendable {
     /// A re-serialised response with hidden and denied tools removed from `result.tools`, or nil when
     /// nothing needs removing (then the original bytes are forwarded).
     private func filterToolsList(_ content: UnsafeRawBufferPointer, _ env: Envelope) -> [UInt8]? {
-        guard let resultMember = env.member("result"), resultMember.leadByte == UInt8(ascii: "{"),
-              let result = ProxySession.parseMember(content, resultMember),
+        guard let resultMember = env.result, resultMember.leadByte == UInt8(ascii: "{") else { return nil }
+        // Rare (tools/list pages and unmatched ids): read the members again, with `result` built.
+        guard case .object(let top)? = try? JSONParser.parseTopLevel(content, materialize: { $0 == "result" }),
+              let result = top.first(where: { $0.key == "result" })?.value,
               case .object(var members) = result,
               let toolsIndex = members.firstIndex(where: { $0.0 == "tools" }),
               case .array(let tools) = members[toolsIndex].1 else { return nil }
@@ -357,7 +359,7 @@ public final class ProxySession: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(content.count)
         out.append(UInt8(ascii: "{"))
-        for (i, m) in env.members.enumerated() {
+        for (i, m) in top.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             JSONSerializer.writeString(m.key, into: &out)
             out.append(UInt8(ascii: ":"))
@@ -393,7 +395,7 @@ public final class ProxySession: Sendable {
         return String(decoding: UnsafeRawBufferPointer(rebasing: b[range]), as: UTF8.self)
     }
 
-    static func parseMember(_ content: UnsafeRawBufferPointer, _ m: JSONMember) -> JSONValue? {
+    static func parseMember(_ content: UnsafeRawBufferPointer, _ m: EnvelopeMember) -> JSONValue? {
         if let v = m.value { return v }
         return try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: content[m.range]))
     }
