@@ -1,6 +1,8 @@
 // YAML text -> YAMLNode trees. libyaml scans and parses (it is the well-kept part); this file turns its
 // event stream into nodes, resolves aliases, refuses duplicate keys and caps nesting. It works with an
-// explicit stack, so no input can recurse it into a stack overflow.
+// explicit stack, so no input can recurse it into a stack overflow, and the cap counts the levels an alias
+// brings along: chained aliases could otherwise build a tree 200,000 levels deep out of a 400 KiB text, and
+// any recursive walk of it (even its release) would overflow the stack.
 
 import CYAML
 
@@ -98,6 +100,8 @@ struct EventComposer {
         var items: [YAMLNode] = []
         var pairs: [YAMLPair] = []
         var pendingKey: YAMLNode?
+        /// Levels of the deepest child so far (a scalar is 0, `[x]` is 1).
+        var childHeight = 0
         /// Scalar keys seen so far, built once the mapping is too big for a linear scan.
         var keyIndex: [String: YAMLMark]?
     }
@@ -108,8 +112,8 @@ struct EventComposer {
     let single: Bool
     let maxDepth: Int
     var stack: [Open] = []
-    /// Anchors of the current document (YAML scopes them to one document).
-    var anchors: [String: YAMLNode] = [:]
+    /// Anchors of the current document (YAML scopes them to one document), with their heights.
+    var anchors: [String: (node: YAMLNode, height: Int)] = [:]
     var root: YAMLNode?
     var documents: [YAMLNode] = []
 
@@ -138,16 +142,17 @@ struct EventComposer {
             return .more
         case YAML_ALIAS_EVENT:
             let name = cString(e.data.alias.anchor) ?? ""
-            guard let node = anchors[name] else {
+            guard let (node, height) = anchors[name] else {
                 return .failed(YAMLError(.undefinedAlias(name), problem: "found undefined alias '\(name)'", mark: at))
             }
-            return attach(node)
+            guard stack.count + height <= maxDepth else { return tooDeep(at, throughAlias: true) }
+            return attach(node, height: height)
         case YAML_SCALAR_EVENT:
             let s = e.data.scalar
             let text = s.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: s.length), as: UTF8.self) } ?? ""
             let node = YAMLNode(.scalar(text, style(s.style)), mark: at, tag: cString(s.tag))
-            if let anchor = cString(s.anchor) { anchors[anchor] = node }
-            return attach(node)
+            if let anchor = cString(s.anchor) { anchors[anchor] = (node, 0) }
+            return attach(node, height: 0)
         case YAML_SEQUENCE_START_EVENT:
             let s = e.data.sequence_start
             return open(Open(isMapping: false, mark: at, tag: cString(s.tag), anchor: cString(s.anchor)), at: at)
@@ -157,28 +162,33 @@ struct EventComposer {
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let c = stack.popLast() else { return .more }
             let node = YAMLNode(c.isMapping ? .mapping(c.pairs) : .sequence(c.items), mark: c.mark, tag: c.tag)
-            if let anchor = c.anchor { anchors[anchor] = node }
-            return attach(node)
+            let height = c.childHeight + 1
+            if let anchor = c.anchor { anchors[anchor] = (node, height) }
+            return attach(node, height: height)
         default:
             return .more
         }
     }
 
     private mutating func open(_ c: Open, at: YAMLMark) -> Step {
-        guard stack.count < maxDepth else {
-            return .failed(YAMLError(.tooDeep(limit: maxDepth),
-                                     problem: "collections nested more than \(maxDepth) levels deep (maximum nesting level)", mark: at))
-        }
+        guard stack.count < maxDepth else { return tooDeep(at, throughAlias: false) }
         stack.append(c)
         return .more
     }
 
-    private mutating func attach(_ node: YAMLNode) -> Step {
+    private func tooDeep(_ at: YAMLMark, throughAlias: Bool) -> Step {
+        let problem = "collections nested more than \(maxDepth) levels deep (maximum nesting level)"
+        return .failed(YAMLError(.tooDeep(limit: maxDepth), problem: throughAlias ? problem + " once this alias is expanded" : problem,
+                                 mark: at))
+    }
+
+    private mutating func attach(_ node: YAMLNode, height: Int) -> Step {
         let top = stack.count - 1
         guard top >= 0 else {
             root = node
             return .more
         }
+        stack[top].childHeight = max(stack[top].childHeight, height)
         if !stack[top].isMapping {
             stack[top].items.append(node)
             return .more

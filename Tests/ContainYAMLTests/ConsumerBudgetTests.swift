@@ -67,3 +67,15 @@ func manifestsReadTwoWaysAreRefused(_ text: String) {
     #expect(throws: KubeRefusal.self) { try YAMLToJSON.convert("namespaceOverride: !custom prod\n") }
     #expect(try YAMLToJSON.convert("namespaceOverride: ~\nother: 5\n") == .object([("namespaceOverride", .null), ("other", .string("5"))]))
 }
+
+@Test func profileReaderRefusesAliasChainsThatNestTooDeep() {
+    // Crashed `contain check` with a stack overflow before the composer counted alias levels.
+    var text = "version: 1\n"
+    for i in 0..<220 {
+        text += "a\(i): &a\(i) " + String(repeating: "[", count: 990) + (i == 0 ? "x" : "*a\(i - 1)") + String(repeating: "]", count: 990) + "\n"
+    }
+    let (tree, diags) = YAMLTreeReader.read(text, file: "/tmp/deep.yaml")
+    #expect(tree == nil)
+    #expect(diags.map { "\($0.location.line):\($0.location.column)" } == ["3:999"])
+    #expect(diags.first?.message.contains("nesting") == true)
+}

@@ -102,3 +102,22 @@ private func failure(bytes: [UInt8]) -> YAMLError? {
                       context: "while composing a mapping", contextMark: m(1, 1))
     #expect(e.description == "2:1: duplicate key 'a' (while composing a mapping at 1:1)")
 }
+
+@Test func aliasesCannotStackNestingPastTheCap() throws {
+    // Each line nests 990 levels around the previous anchor: 220 lines would make a tree ~218,000 levels
+    // deep from 430 KiB of text, deep enough to overflow the stack of any recursive walk (or release).
+    // The attacker's chain is cut at the alias that would cross the cap.
+    let n = 990
+    var text = "a0: &a0 " + String(repeating: "[", count: n) + "x" + String(repeating: "]", count: n) + "\n"
+    for i in 1..<220 {
+        text += "a\(i): &a\(i) " + String(repeating: "[", count: n) + "*a\(i - 1)" + String(repeating: "]", count: n) + "\n"
+    }
+    let e = try #require(failure(text))
+    #expect(e.kind == .tooDeep(limit: 1000))
+    #expect(e.mark == m(2, 9 + n))
+    #expect(e.problem.contains("alias"))
+    // Within the cap an alias is fine: 500 + 499 levels.
+    let ok = "a: &a " + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + "\n"
+        + "b: " + String(repeating: "[", count: 499) + "*a" + String(repeating: "]", count: 499) + "\n"
+    #expect(throws: Never.self) { try YAMLComposer.compose(ok) }
+}
