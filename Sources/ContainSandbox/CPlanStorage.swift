@@ -1,5 +1,6 @@
-// The plan laid out in C memory for the child: every string, array and the filter bytes allocated before
-// clone(), so the child allocates nothing. Freed when the launch is over (the child has its own copy).
+// The plan laid out in C memory for the child: every string and array allocated before clone(), so the
+// child allocates nothing. Freed when the launch is over (the child has its own copy). The seccomp program
+// is not in here: it arrives later on the filter pipe (CONTAIN_OP_RECEIVE_SECCOMP).
 
 #if canImport(Glibc)
 import Glibc
@@ -14,27 +15,17 @@ final class CPlanStorage {
     private let stepCount: Int
     private let argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
     private let envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-    private let filter: UnsafeMutableRawPointer?
     private(set) var plan = contain_plan()
 
     struct Fds {
-        var sync: Int32, report: Int32, ack: Int32, status: Int32
+        var sync: Int32, report: Int32, ack: Int32, status: Int32, filter: Int32
     }
 
-    init(_ p: SandboxPlan, filter bytes: [UInt8]?, wantListener: Bool, fds: Fds) {
+    init(_ p: SandboxPlan, fds: Fds) {
         stepCount = p.steps.count
         steps = .allocate(capacity: max(1, stepCount))
         argv = .allocate(capacity: p.argv.count + 1)
         envp = .allocate(capacity: p.environment.count + 1)
-        if let bytes, !bytes.isEmpty {
-            let f = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 8)
-            bytes.withUnsafeBytes { src in
-                if let base = src.baseAddress { f.copyMemory(from: base, byteCount: src.count) }
-            }
-            filter = f
-        } else {
-            filter = nil
-        }
         for (i, s) in p.steps.enumerated() {
             var c = contain_step()
             c.op = Int32(Self.cOp(s.op).rawValue)
@@ -59,13 +50,11 @@ final class CPlanStorage {
         plan.exec_path = cString(p.execPath)
         plan.argv = UnsafePointer(argv)
         plan.envp = UnsafePointer(envp)
-        plan.filter = UnsafeRawPointer(filter)
-        plan.filter_len = UInt16(clamping: (bytes?.count ?? 0) / 8) // sizeof(struct sock_filter)
-        plan.want_listener = wantListener ? 1 : 0
         plan.sync_fd = fds.sync
         plan.report_fd = fds.report
         plan.ack_fd = fds.ack
         plan.status_fd = fds.status
+        plan.filter_fd = fds.filter
     }
 
     private func cString(_ s: String?) -> UnsafePointer<CChar>? {
@@ -80,7 +69,6 @@ final class CPlanStorage {
         steps.deallocate()
         argv.deallocate()
         envp.deallocate()
-        filter?.deallocate()
     }
 
     /// Explicit mapping, so a reordering on either side cannot silently change what a step does.
@@ -120,6 +108,7 @@ final class CPlanStorage {
         case .writeFile: return CONTAIN_OP_WRITE_FILE
         case .openTree: return CONTAIN_OP_OPEN_TREE
         case .moveMount: return CONTAIN_OP_MOVE_MOUNT
+        case .receiveSeccomp: return CONTAIN_OP_RECEIVE_SECCOMP
         }
     }
 }

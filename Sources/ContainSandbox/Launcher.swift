@@ -1,5 +1,6 @@
-// Spawns the sandbox from a plan: clone (C), id maps, the go signal, the step reports, the seccomp
-// listener hand-off, and waiting for the server's status.
+// Spawns the sandbox from a plan: clone (C), id maps, the go signal, the seccomp program (on a pipe, so
+// it may still be compiling while the child sets up), the step reports, the seccomp listener hand-off,
+// and waiting for the server's status.
 //
 // The launching thread must live until the sandbox exits: the child's PR_SET_PDEATHSIG fires when the
 // thread that cloned it exits, not the process. `contain run` launches from the main thread, which only
@@ -29,7 +30,13 @@ public struct SeccompHandoff: Sendable {
 public struct LaunchFailure: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var exitStatus: Int32
+    /// Set when the launch stopped because the seccomp program could not be compiled (the sandbox was
+    /// killed before its server ran): callers report it as they would a compile error.
+    public var seccompError: SeccompError?
     public var description: String { message }
+    public init(message: String, exitStatus: Int32, seccompError: SeccompError? = nil) {
+        self.message = message; self.exitStatus = exitStatus; self.seccompError = seccompError
+    }
 }
 
 /// A running sandbox: pid 1 of the new pid namespace (the init) and, inside it, the server.
@@ -75,6 +82,33 @@ public enum Launcher {
     /// listener fd (owned by the callee) and the server's pid before the server may run; it must not block.
     public static func launch(_ plan: SandboxPlan, seccomp: SeccompHandoff?,
                               onListener: (Int32, pid_t) -> Void) throws(LaunchFailure) -> RunningSandbox {
+        try launch(plan, program: { .success(seccomp) }, onListener: onListener)
+    }
+
+    /// As above, with the program still compiling: the child starts setting up at once and receives the
+    /// program when it reaches the seccomp step. A compile error kills the sandbox before its server runs
+    /// and is thrown with `seccompError` set. `onListener` also gets the compiled program.
+    public static func launch(_ plan: SandboxPlan, seccomp compilation: SeccompCompilation,
+                              onListener: (Int32, pid_t, SeccompProgram) -> Void) throws(LaunchFailure) -> RunningSandbox {
+        var compiled: SeccompProgram?
+        return try launch(plan, program: {
+            switch compilation.wait() {
+            case .success(let p):
+                compiled = p
+                return .success(SeccompHandoff(bytes: p.bytes, wantListener: p.usesNotify))
+            case .failure(let e):
+                return .failure(LaunchFailure(message: "contain: \(e)", exitStatus: 125, seccompError: e))
+            }
+        }, onListener: { fd, pid in
+            // A listener record only follows a program this closure delivered, so `compiled` is set.
+            if let compiled { onListener(fd, pid, compiled) } else { Sys.close(fd) }
+        })
+    }
+
+    /// `program` runs on this thread after the child got its go signal (so whatever it waits for overlaps
+    /// with the child's setup); nil means no filter, which a plan with a seccomp step refuses.
+    static func launch(_ plan: SandboxPlan, program: () -> Result<SeccompHandoff?, LaunchFailure>,
+                       onListener: (Int32, pid_t) -> Void) throws(LaunchFailure) -> RunningSandbox {
         func pipeOrThrow() throws(LaunchFailure) -> (read: Int32, write: Int32) {
             switch Sys.pipe() {
             case .success(let p): return p
@@ -82,29 +116,32 @@ public enum Launcher {
             }
         }
         let sync = try pipeOrThrow(), report = try pipeOrThrow(), ack = try pipeOrThrow(), status = try pipeOrThrow()
-        let wantListener = seccomp?.wantListener ?? false
-        let storage = CPlanStorage(plan, filter: seccomp?.bytes, wantListener: wantListener,
-                                   fds: .init(sync: sync.read, report: report.write, ack: ack.read, status: status.write))
+        let filter = try pipeOrThrow()
+        let storage = CPlanStorage(plan, fds: .init(sync: sync.read, report: report.write, ack: ack.read,
+                                                    status: status.write, filter: filter.read))
         var cplan = storage.plan
-        cplan.close_fds = (sync.write, report.read, ack.write, status.read)
+        cplan.close_fds = (sync.write, report.read, ack.write, status.read, filter.write)
         var pidfd: Int32 = -1
         let pid = withUnsafePointer(to: &cplan) { contain_spawn($0, &pidfd) }
         let spawnErrno = errno
         withExtendedLifetime(storage) {}
-        for fd in [sync.read, report.write, ack.read, status.write] { Sys.close(fd) }
+        for fd in [sync.read, report.write, ack.read, status.write, filter.read] { Sys.close(fd) }
         if pid < 0 {
-            for fd in [sync.write, report.read, ack.write, status.read] { Sys.close(fd) }
+            for fd in [sync.write, report.read, ack.write, status.read, filter.write] { Sys.close(fd) }
             throw LaunchFailure(message: "contain: cannot create the sandbox namespaces: clone: \(Sys.errnoText(spawnErrno)); \(cloneFix(spawnErrno))",
                                 exitStatus: 125)
         }
         contain_forward_signals(pid)
 
-        func abort(_ message: String) -> LaunchFailure {
+        var filterWrite: Int32? = filter.write
+        func abort(_ failure: LaunchFailure) -> LaunchFailure {
             Sys.kill(pid, SIGKILL)
             _ = Sys.waitpid(pid)
             for fd in [sync.write, report.read, ack.write, status.read, pidfd] { Sys.close(fd) }
-            return LaunchFailure(message: message, exitStatus: 125)
+            if let fd = filterWrite { Sys.close(fd) }
+            return failure
         }
+        func abort(_ message: String) -> LaunchFailure { abort(LaunchFailure(message: message, exitStatus: 125)) }
 
         // Id maps, then the go byte. Unprivileged writers must deny setgroups before writing gid_map.
         let ids = plan.idMapping
@@ -121,6 +158,25 @@ public enum Launcher {
         // re-arming PDEATHSIG, which closes the window in which the supervisor could die unnoticed.
         var go: UInt8 = 1
         _ = withUnsafeBytes(of: &go) { Sys.writeAll(sync.write, $0) }
+
+        // The child is setting up; now the program (which may have been compiling all along).
+        let handoff: SeccompHandoff?
+        switch program() {
+        case .success(let h): handoff = h
+        case .failure(let f): throw abort(f)
+        }
+        if let handoff {
+            switch sendProgram(handoff, to: filter.write) {
+            case .success: break
+            case .failure(.childGone): break // the child failed a step before the seccomp one: its report says which
+            case .failure(.malformed):
+                throw abort("contain: the seccomp program has \(handoff.bytes.count) bytes; the kernel takes 1 to \(CONTAIN_MAX_FILTER) instructions of 8 bytes")
+            case .failure(.write(let f)):
+                throw abort("contain: sending the seccomp program to the sandbox: \(f)")
+            }
+        }
+        Sys.close(filter.write) // without a program the child reads EOF at its receive step and stops
+        filterWrite = nil
 
         // Step reports until EOF (EOF without a failure record: execve succeeded).
         var failure: (step: Int, errno: Int32)?
@@ -161,6 +217,48 @@ public enum Launcher {
         }
         _ = sandbox.waitForExit()
         throw describe(failure, plan: plan, listenerError: listenerError)
+    }
+
+    enum SendFailure: Error {
+        /// Empty, not whole instructions, or more than the kernel takes: nothing was sent.
+        case malformed
+        /// EPIPE: nobody reads the pipe any more (the child stopped at an earlier step).
+        case childGone
+        case write(Sys.Failure)
+    }
+
+    /// Header and instructions on the filter pipe (CONTAIN_OP_RECEIVE_SECCOMP). At most 32 KiB + 16: fits
+    /// a default pipe buffer, so this does not wait for the child; on a pipe shrunk by
+    /// pipe-user-pages-soft it waits for the child's read, which comes without any action of ours.
+    /// SIGPIPE is blocked on this thread for the write and a pending one consumed, so a child that died
+    /// early costs an EPIPE, not contain (whatever the process's SIGPIPE disposition).
+    static func sendProgram(_ h: SeccompHandoff, to fd: Int32) -> Result<Void, SendFailure> {
+        let count = h.bytes.count / 8
+        guard !h.bytes.isEmpty, h.bytes.count % 8 == 0, count <= Int(CONTAIN_MAX_FILTER) else { return .failure(.malformed) }
+        var header = contain_filter_header()
+        header.magic = CONTAIN_FILTER_MAGIC
+        header.instructions = UInt32(count)
+        header.flags = h.wantListener ? CONTAIN_FILTER_WANT_LISTENER : 0
+        var message = [UInt8](repeating: 0, count: MemoryLayout<contain_filter_header>.size + h.bytes.count)
+        message.withUnsafeMutableBytes { dst in
+            withUnsafeBytes(of: &header) { dst.copyMemory(from: $0) }
+            h.bytes.withUnsafeBytes { src in
+                UnsafeMutableRawBufferPointer(rebasing: dst[MemoryLayout<contain_filter_header>.size...]).copyMemory(from: src)
+            }
+        }
+        var block = sigset_t(), old = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+        let r = message.withUnsafeBytes { Sys.writeAll(fd, $0) }
+        guard case .failure(let f) = r else { return .success(()) }
+        guard f.errno == EPIPE else { return .failure(.write(f)) }
+        if sigismember(&old, SIGPIPE) == 0 {
+            var zero = timespec(tv_sec: 0, tv_nsec: 0)
+            _ = sigtimedwait(&block, nil, &zero) // the SIGPIPE this write raised, so unblocking delivers nothing
+        }
+        return .failure(.childGone)
     }
 
     static func describe(_ f: (step: Int, errno: Int32), plan: SandboxPlan, listenerError: String?) -> LaunchFailure {

@@ -201,6 +201,9 @@ public enum PlanBuilder {
         steps.append(PlanStep(.securebits, "lock securebits", arg: securebits))
         steps.append(PlanStep(.dropCaps, "drop capabilities", arg: Sys.lastCapability()))
         if req.seccomp {
+            // As late as possible: the supervisor compiles the program while the steps above run.
+            steps.append(PlanStep(.receiveSeccomp, "receive the seccomp program",
+                                  fix: "the supervisor did not deliver the compiled filter (it failed or exited); the sandbox never runs without it"))
             steps.append(PlanStep(.seccomp, "install seccomp filter",
                                   fix: "the kernel refused the filter; run `contain doctor` to see what seccomp supports here"))
         }

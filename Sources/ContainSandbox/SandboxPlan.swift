@@ -9,7 +9,8 @@ public struct PlanStep: Sendable {
         case pdeathsig = 1, waitParent, setresgid, setresuid, setgroupsEmpty, mount, mountSetattr, mkdirP,
              mkfileP, symlink, chmod, chdir, pivotRoot, umount, loopbackUp, sethostname, forkInit, setsid,
              setrlimit, dup2, cloexecFrom3, noNewPrivs, landlockCreate, landlockPath, landlockPort,
-             landlockEnforce, securebits, dropCaps, seccomp, exec, checkParent, writeFile, openTree, moveMount
+             landlockEnforce, securebits, dropCaps, seccomp, exec, checkParent, writeFile, openTree, moveMount,
+             receiveSeccomp
     }
 
     public var op: Op

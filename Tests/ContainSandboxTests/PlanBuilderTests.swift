@@ -244,7 +244,7 @@ final class Scratch {
         let plan = try PlanBuilder.build(LaunchRequest(profile: profile(), command: ["true"], workspace: "/tmp", seccomp: true),
                                          audit: AuditLog(fd: nil), landlockABI: 7)
         let ops = plan.steps.map(\.op)
-        #expect(Array(ops.suffix(4)) == [.securebits, .dropCaps, .seccomp, .exec])
+        #expect(Array(ops.suffix(5)) == [.securebits, .dropCaps, .receiveSeccomp, .seccomp, .exec])
         #expect(ops.first == .pdeathsig)
         let fork = try #require(ops.firstIndex(of: .forkInit))
         let nnp = try #require(ops.firstIndex(of: .noNewPrivs))

@@ -34,7 +34,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <grp.h>
 #include <limits.h>
 
 #ifndef CLONE_PIDFD
@@ -98,6 +97,10 @@ static const struct contain_plan *g_plan;
 // Detached mount trees between OPEN_TREE and MOVE_MOUNT; static storage, since nothing may be allocated.
 static int g_trees[CONTAIN_MAX_TREES];
 static int g_ruleset_fd = -1;
+// The seccomp program as received from the parent (CONTAIN_OP_RECEIVE_SECCOMP); 32 KiB of static storage.
+static struct sock_filter g_filter[CONTAIN_MAX_FILTER];
+static uint16_t g_filter_len;
+static uint32_t g_filter_flags;
 static volatile sig_atomic_t g_server_pid;
 // A signal the supervisor forwarded before the server existed; delivered to it once it does.
 static volatile sig_atomic_t g_pending_sig;
@@ -275,12 +278,46 @@ static int drop_caps(uint64_t last_cap) {
     return 0;
 }
 
+// Reads exactly `len` bytes. EINTR: retry. EOF before `len`: EPIPE (the parent closed its end without
+// sending everything: it failed or died).
+static int read_exact(int fd, void *buf, size_t len) {
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (n == 0) return EPIPE;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int receive_seccomp(void) {
+    int fd = g_plan->filter_fd;
+    if (fd < 0) return EBADF;
+    struct contain_filter_header h;
+    int err = read_exact(fd, &h, sizeof h);
+    if (err == 0 && (h.magic != CONTAIN_FILTER_MAGIC || h.instructions == 0 || h.instructions > CONTAIN_MAX_FILTER))
+        err = EPROTO;
+    if (err == 0) err = read_exact(fd, g_filter, (size_t)h.instructions * sizeof(struct sock_filter));
+    close(fd);
+    if (err) return err;
+    g_filter_len = (uint16_t)h.instructions;
+    g_filter_flags = h.flags;
+    return 0;
+}
+
 static int install_seccomp(size_t i) {
-    struct sock_fprog prog = { g_plan->filter_len, (struct sock_filter *)g_plan->filter };
-    unsigned long flags = g_plan->want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+    if (g_filter_len == 0) return ENODATA; // nothing received: never run without the filter
+    struct sock_fprog prog = { g_filter_len, g_filter };
+    int want_listener = (g_filter_flags & CONTAIN_FILTER_WANT_LISTENER) != 0;
+    unsigned long flags = want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
     long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
     if (r < 0) return errno;
-    if (!g_plan->want_listener) return 0;
+    if (!want_listener) return 0;
     // From here only write, read, close and execve may run: the filter's compiler always allows them.
     struct contain_report rec = { CONTAIN_REPORT_LISTENER, (int32_t)r };
     write_all(g_plan->report_fd, &rec, sizeof rec);
@@ -371,12 +408,16 @@ static int run_step(size_t i, const struct contain_step *s) {
         if (pfd.revents & (POLLHUP | POLLERR)) _exit(125); // the supervisor is gone: never run unsupervised
         return 0;
     }
+    // Raw syscalls, not glibc's wrappers: those apply the change to every thread glibc knows of
+    // (__nptl_setxid), and this child inherited the parent's thread list without its threads. A thread
+    // the parent was creating at clone time is waited for forever (seen with the compile thread).
+    // The child is single-threaded, so the per-thread syscall is the whole process.
     case CONTAIN_OP_SETRESGID:
-        return setresgid((gid_t)s->arg, (gid_t)s->arg, (gid_t)s->arg) == 0 ? 0 : errno;
+        return syscall(SYS_setresgid, (gid_t)s->arg, (gid_t)s->arg, (gid_t)s->arg) == 0 ? 0 : errno;
     case CONTAIN_OP_SETRESUID:
-        return setresuid((uid_t)s->arg, (uid_t)s->arg, (uid_t)s->arg) == 0 ? 0 : errno;
+        return syscall(SYS_setresuid, (uid_t)s->arg, (uid_t)s->arg, (uid_t)s->arg) == 0 ? 0 : errno;
     case CONTAIN_OP_SETGROUPS_EMPTY:
-        return setgroups(0, NULL) == 0 ? 0 : errno;
+        return syscall(SYS_setgroups, 0, NULL) == 0 ? 0 : errno;
     case CONTAIN_OP_MOUNT:
         return mount(s->src, s->path, s->fstype, s->mflags, s->data) == 0 ? 0 : errno;
     case CONTAIN_OP_MOUNT_SETATTR: {
@@ -444,6 +485,8 @@ static int run_step(size_t i, const struct contain_step *s) {
         return prctl(PR_SET_SECUREBITS, (unsigned long)s->arg, 0, 0, 0) == 0 ? 0 : errno;
     case CONTAIN_OP_DROP_CAPS:
         return drop_caps(s->arg);
+    case CONTAIN_OP_RECEIVE_SECCOMP:
+        return receive_seccomp();
     case CONTAIN_OP_SECCOMP:
         return install_seccomp(i);
     case CONTAIN_OP_EXEC:
@@ -461,7 +504,7 @@ static _Noreturn void run_plan(const struct contain_plan *plan) {
     // sandbox must not get a second copy straight from the tty.
     setpgid(0, 0);
     install_forwarding();
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
         if (plan->close_fds[k] >= 0) close(plan->close_fds[k]);
     }
     for (size_t i = 0; i < plan->nsteps; i++) {

@@ -1,6 +1,7 @@
-// `contain run`: load the profile, compile the seccomp filter, build the plan, launch the sandbox from
-// this (main) thread, wait, and report. Exit status: the server's own; 128+N for signal N; 125 when
-// contain failed (the message names the step and the fix); 126/127 when CMD could not be executed.
+// `contain run`: load the profile, compile the seccomp filter (on its own thread), build the plan, launch
+// the sandbox from this (main) thread, wait, and report. Exit status: the server's own; 128+N for signal
+// N; 125 when contain failed (the message names the step and the fix); 126/127 when CMD could not be
+// executed.
 
 #if canImport(Glibc)
 import Glibc
@@ -103,7 +104,7 @@ struct RunSession {
         // sandbox's /etc/hosts lists exactly those names.
         var allowlist: NetworkAllowlist?
         var generated: [(path: String, content: String)] = []
-        let program: SeccompProgram
+        let compilation: SeccompCompilation
         do {
             if case .allow(let destinations) = profile.environment.network {
                 let a = try NetworkAllowlist.resolve(destinations)
@@ -122,7 +123,9 @@ struct RunSession {
                 syscalls.report = false
                 log.note("seccomp: denied syscalls are refused but not reported (no SECCOMP_RET_USER_NOTIF on this kernel; best_effort)")
             }
-            program = try SeccompCompiler.compile(syscalls, mode: .enforce, network: profile.environment.network)
+            // Compiles on its own thread while the plan is built and the sandbox sets itself up; the launcher
+            // hands the program over right before the child installs it.
+            compilation = SeccompCompilation.start(syscalls, mode: .enforce, network: profile.environment.network)
         } catch {
             return fail("\(error)")
         }
@@ -146,6 +149,8 @@ struct RunSession {
         do {
             plan = try PlanBuilder.build(request, audit: log)
         } catch {
+            // A compile error was reported before a plan error when the compile ran first: still so.
+            if case .failure(let e) = compilation.wait() { return fail("\(e)") }
             FileHandleStderr.write("contain: \(error)\n")
             return finish(error.exitStatus, log: log)
         }
@@ -153,18 +158,18 @@ struct RunSession {
         // Denied syscalls reach the supervisor through the USER_NOTIF listener, which answers them with the
         // rule's errno and records them (with the MCP tool call in flight, if any).
         let inFlight = InFlightCalls()
-        let handoff = SeccompHandoff(bytes: program.bytes, wantListener: program.usesNotify)
         var listener: NotifyListener?
         defer { listener?.stop() }
         let sandbox: RunningSandbox
         do {
-            sandbox = try Launcher.launch(plan, seccomp: handoff) { fd, _ in
-                let l = NotifyListener(fd: fd, policy: profile.environment.syscalls, mode: .enforce, audit: log,
-                                       inFlight: inFlight, network: allowlist)
+            sandbox = try Launcher.launch(plan, seccomp: compilation) { fd, _, program in
+                let l = NotifyListener(fd: fd, program: program, policy: profile.environment.syscalls, mode: .enforce,
+                                       audit: log, inFlight: inFlight, network: allowlist)
                 l.start()
                 listener = l
             }
         } catch {
+            if let e = error.seccompError { return fail("\(e)") }
             FileHandleStderr.write("\(error.message)\n")
             return finish(error.exitStatus, log: log)
         }

@@ -49,13 +49,27 @@ public final class NotifyListener: Sendable {
 
     /// Takes ownership of `fd` (closed by stop()). `policy` must be the one the running program was compiled
     /// from, and `network` the resolved allowlist when it was compiled with `network: .allow(...)`.
-    public init(fd: Int32, policy: SyscallPolicy, mode: SeccompMode, audit: AuditLog, inFlight: InFlightCalls,
-                network: NetworkAllowlist? = nil) {
-        self.fd = fd
-        self.allowlist = network
+    public convenience init(fd: Int32, policy: SyscallPolicy, mode: SeccompMode, audit: AuditLog, inFlight: InFlightCalls,
+                            network: NetworkAllowlist? = nil) {
         // The same policy compiled already; should planning fail anyway, every notification is refused
         // under the default rule (attribution lost, never a wider door).
-        self.plan = try? SeccompPlan(policy, brokerNetwork: network != nil)
+        self.init(fd: fd, plan: try? SeccompPlan(policy, brokerNetwork: network != nil), mode: mode, audit: audit,
+                  inFlight: inFlight, network: network)
+    }
+
+    /// As above, deciding with the plan `program` was compiled from (no second planning on the launch
+    /// path); `policy` is only used when the program carries no plan.
+    public convenience init(fd: Int32, program: SeccompProgram, policy: SyscallPolicy, mode: SeccompMode, audit: AuditLog,
+                            inFlight: InFlightCalls, network: NetworkAllowlist? = nil) {
+        let plan = program.plan ?? (try? SeccompPlan(policy, brokerNetwork: network != nil))
+        self.init(fd: fd, plan: plan, mode: mode, audit: audit, inFlight: inFlight, network: network)
+    }
+
+    private init(fd: Int32, plan: SeccompPlan?, mode: SeccompMode, audit: AuditLog, inFlight: InFlightCalls,
+                 network: NetworkAllowlist?) {
+        self.fd = fd
+        self.allowlist = network
+        self.plan = plan
         self.mode = mode
         self.audit = audit
         self.inFlight = inFlight

@@ -80,9 +80,10 @@ enum contain_op {
     CONTAIN_OP_SECUREBITS,
     /// Drop bounding set caps 0..arg, clear ambient, capset everything to zero.
     CONTAIN_OP_DROP_CAPS,
-    /// seccomp(SECCOMP_SET_MODE_FILTER) with the plan's program (must be the last step before EXEC). When
-    /// the plan asks for a listener: report the listener fd number, wait for the parent's one-byte ack on
-    /// `ack_fd` (the parent took the fd with pidfd_getfd), close our copy.
+    /// seccomp(SECCOMP_SET_MODE_FILTER) with the program CONTAIN_OP_RECEIVE_SECCOMP read (must be the last
+    /// step before EXEC; fails with ENODATA when no program was received). When the program asks for a
+    /// listener: report the listener fd number, wait for the parent's one-byte ack on `ack_fd` (the parent
+    /// took the fd with pidfd_getfd), close our copy.
     CONTAIN_OP_SECCOMP,
     /// execve(plan->exec_path, plan->argv, plan->envp).
     CONTAIN_OP_EXEC,
@@ -98,6 +99,26 @@ enum contain_op {
     CONTAIN_OP_OPEN_TREE,
     /// move_mount(slot `arg`, path): attach a tree cloned by CONTAIN_OP_OPEN_TREE; closes the slot.
     CONTAIN_OP_MOVE_MOUNT,
+    /// Read the seccomp program from `filter_fd` (a `struct contain_filter_header`, then the instructions)
+    /// into static storage and close the fd. The parent compiles while the child sets up, so this read
+    /// may wait. A short read or EOF (the parent failed or died) is EPIPE, a malformed header EPROTO: the
+    /// child stops there and never runs without its filter.
+    CONTAIN_OP_RECEIVE_SECCOMP,
+};
+
+/// The most instructions a filter may have (the kernel's BPF_MAXINSNS).
+#define CONTAIN_MAX_FILTER 4096
+/// `struct contain_filter_header.magic`: guards against a misaligned or foreign stream.
+#define CONTAIN_FILTER_MAGIC 0x43534346u
+/// `struct contain_filter_header.flags`: install with SECCOMP_FILTER_FLAG_NEW_LISTENER and hand it over.
+#define CONTAIN_FILTER_WANT_LISTENER 1u
+
+/// What the parent writes on the filter pipe before the `instructions` * 8 bytes of `struct sock_filter`.
+struct contain_filter_header {
+    uint32_t magic;
+    uint32_t instructions;
+    uint32_t flags;
+    uint32_t reserved;
 };
 
 /// How many trees CONTAIN_OP_OPEN_TREE can hold (the parent refuses plans with more binds).
@@ -134,19 +155,16 @@ struct contain_plan {
     const char *exec_path;
     char *const *argv;
     char *const *envp;
-    /// A `struct sock_filter[]` of `filter_len` instructions, compiled by the parent.
-    const void *filter;
-    uint16_t filter_len;
-    /// Ask for a SECCOMP_FILTER_FLAG_NEW_LISTENER fd and hand it over (see CONTAIN_OP_SECCOMP).
-    int32_t want_listener;
     /// Child ends: read 1 byte after the id maps are written; report pipe write end; ack read end;
-    /// init's status pipe write end (4 bytes: the server's raw wait status).
+    /// init's status pipe write end (4 bytes: the server's raw wait status); the seccomp program's read
+    /// end (see CONTAIN_OP_RECEIVE_SECCOMP; -1 when the plan installs no filter).
     int32_t sync_fd;
     int32_t report_fd;
     int32_t ack_fd;
     int32_t status_fd;
+    int32_t filter_fd;
     /// The parent's ends of those pipes (closed first thing in the child, so EOF means what it should).
-    int32_t close_fds[4];
+    int32_t close_fds[5];
 };
 
 /// clone()s the sandbox child (which runs `plan` and never returns). Returns the child's pid in the
