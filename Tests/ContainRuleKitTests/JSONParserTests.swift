@@ -174,3 +174,69 @@ extension JSONTopLevel { var isArray: Bool { if case .array = self { return true
     #expect(reason("{\(keys)}") == nil)
     #expect(reason("{\(keys),\"key99999\":1}") == .duplicateKey("key99999"))
 }
+
+@Test func everyByteKindIsSeenAtEveryOffsetOfTheVectorLoop() throws {
+    // The string scan steps 16 and 8 bytes at a time: a special byte must be caught wherever it falls
+    // relative to those blocks, in values and in keys.
+    for len in 0..<40 {
+        for i in 0...len {
+            func str(_ mid: [UInt8]) -> [UInt8] {
+                [0x22] + [UInt8](repeating: 0x61, count: i) + mid + [UInt8](repeating: 0x62, count: len - i) + [0x22]
+            }
+            let plain = String(repeating: "a", count: i) + "%" + String(repeating: "b", count: len - i)
+            #expect(reasonBytes(str([0x01])) == .controlCharacterInString, "len \(len) at \(i)")
+            #expect(reasonBytes(str([0x1F])) == .controlCharacterInString, "len \(len) at \(i)")
+            #expect(reasonBytes(str([0xC0, 0xAF])) == .invalidUTF8, "len \(len) at \(i)")
+            #expect(reasonBytes(str([0xE2, 0x82])) == .invalidUTF8, "len \(len) at \(i)")
+            #expect(reasonBytes(str([0x22])) == .trailingData, "len \(len) at \(i)")
+            #expect(try parseBytes(str([0x7F])) == .string(plain.replacingOccurrences("%", "\u{7F}")), "len \(len) at \(i)")
+            #expect(try parseBytes(str([0x20])) == .string(plain.replacingOccurrences("%", " ")), "len \(len) at \(i)")
+            #expect(try parseBytes(str([0x5C, 0x6E])) == .string(plain.replacingOccurrences("%", "\n")), "len \(len) at \(i)")
+            #expect(try parseBytes(str([0xC3, 0xA9])) == .string(plain.replacingOccurrences("%", "\u{E9}")), "len \(len) at \(i)")
+            // The same in a key, and its escaped spelling collides with the plain one.
+            let key = str([0xC3, 0xA9])
+            #expect(try parseBytes([0x7B] + key + Array(":1}".utf8))["\(plain.replacingOccurrences("%", "\u{E9}"))"] == .number("1"))
+            #expect(reasonBytes([0x7B] + key + Array(":1,".utf8) + str(Array("\\u00e9".utf8)) + Array(":2}".utf8))
+                    == .duplicateKey(plain.replacingOccurrences("%", "\u{E9}")), "len \(len) at \(i)")
+            #expect(reasonBytes([0x7B] + str([0x01]) + Array(":1}".utf8)) == .controlCharacterInString, "len \(len) at \(i)")
+        }
+    }
+}
+
+private extension String {
+    func replacingOccurrences(_ a: Character, _ b: String) -> String {
+        String(flatMap { $0 == a ? Array(b) : [$0] })
+    }
+}
+
+@Test func scanTopLevelGivesDecodedKeysAndBuildsOnlyWhatIsAsked() throws {
+    let text = Array(#"{"jsonrpc":"2.0","re\u0073ult":{"big":"xxxxxxxxxxxxxxxxxxxxxxxxxx","n":[1,2]},"id":7}"#.utf8)
+    var seen: [(String, JSONValue?, String)] = []
+    let kind = try text.withUnsafeBytes { raw throws(JSONParseError) -> JSONTopLevelKind in
+        try JSONParser.scanTopLevel(raw, build: { String(decoding: $0, as: UTF8.self) != "result" }) { k, v, range, _ in
+            seen.append((String(decoding: k, as: UTF8.self), v, String(decoding: raw[range], as: UTF8.self)))
+        }
+    }
+    #expect(kind == .object)
+    #expect(seen.map(\.0) == ["jsonrpc", "result", "id"])
+    #expect(seen[0].1 == .string("2.0") && seen[1].1 == nil && seen[2].1 == .number("7"))
+    #expect(seen[1].2 == #"{"big":"xxxxxxxxxxxxxxxxxxxxxxxxxx","n":[1,2]}"#)
+    // Unbuilt members are still validated strictly, and arrays and scalars are told apart.
+    let bad = Array(#"{"id":1,"result":{"a":1,"\u0061":2}}"#.utf8)
+    #expect(throws: JSONParseError.self) {
+        _ = try bad.withUnsafeBytes { raw throws(JSONParseError) in try JSONParser.scanTopLevel(raw, build: { _ in false }) { _, _, _, _ in } }
+    }
+    for (s, want) in [("[1,{}]", JSONTopLevelKind.array), (" 3 ", .scalar), ("{}", .object)] {
+        let b = Array(s.utf8)
+        #expect(try b.withUnsafeBytes { raw throws(JSONParseError) in try JSONParser.scanTopLevel(raw, build: { _ in true }) { _, _, _, _ in } } == want)
+    }
+}
+
+@Test func escapedKeysCollideInLargeObjectsToo() {
+    // Past 32 keys the duplicate check switches to a hash set; escaped spellings must still collide there.
+    let many = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+    #expect(reason("{\(many),\"\\u006b7\":0}") == .duplicateKey("k7"))
+    #expect(reason("{\"\\u006b7\":0,\(many)}") == .duplicateKey("k7"))
+    // Nested objects with escaped keys unwind their keys correctly: siblings may reuse them.
+    #expect(reason(#"{"a":{"\u0062":1},"c":{"b":2,"\u0064":{"b":3}},"\u0062":4}"#) == nil)
+}
