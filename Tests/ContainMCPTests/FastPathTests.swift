@@ -158,33 +158,34 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 }
 
 @Test func inFlightTrackerShowsWhatInFlightCallsWould() {
-    // Differential: the same begin/end sequence applied to a plain InFlightCalls (the reference) and to the
-    // tracker; what the syscall report reads (`current`) must agree after every step, with reused ids,
-    // answers in any order, cancellations and late answers.
+    // Differential: the same calls begun and ended on a plain InFlightCalls (the reference) and on the
+    // tracker; what the syscall report reads (`current`) must agree after every step, with reused ids and
+    // answers in any order. The reference ends the newest call with an id; the proxy ends the call its
+    // request table holds for that id, which is the newest one: the test does the same.
     var rng = SplitMix(seed: 0xC0FFEE)
     for _ in 0..<20 {
         let reference = InFlightCalls()
         let sink = InFlightCalls()
         let tracker = InFlightTracker(sink)
         var open: [String] = []
+        var numbers: [String: [Int]] = [:]
         for step in 0..<3000 {
             if open.isEmpty || rng.next() % 3 != 0 {
                 // Ids from a small set, so some are reused while still in flight.
                 let id = String(rng.next() % 40)
                 let tag = ToolCallTag(tool: "t\(rng.next() % 3)", requestID: id)
                 reference.begin(tag)
-                tracker.begin(tag)
+                numbers[id, default: []].append(tracker.begin(tag))
                 open.append(id)
             } else {
-                // Mostly the oldest (a pipelining server answers in order), sometimes any, sometimes twice.
+                // Mostly the oldest (a pipelining server answers in order), sometimes any.
                 let pick = rng.next() % 4 == 0 ? Int(rng.next() % UInt64(open.count)) : 0
                 let id = open.remove(at: pick)
                 reference.end(requestID: id)
-                tracker.end(requestID: id)
-                if rng.next() % 10 == 0 {
-                    reference.end(requestID: id)
-                    tracker.end(requestID: id)
-                    if let again = open.firstIndex(of: id) { open.remove(at: again) }
+                if let n = numbers[id]?.popLast() {
+                    tracker.end(n)
+                    // A late answer after a cancellation ends the same call again: nothing changes.
+                    if rng.next() % 10 == 0 { tracker.end(n) }
                 }
             }
             #expect(sink.current == reference.current, "step \(step)")
@@ -196,13 +197,16 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 @Test func inFlightTrackerStaysSmallUnderPipelining() {
     let sink = InFlightCalls()
     let tracker = InFlightTracker(sink)
+    var numbers: [Int] = []
     for i in 0..<100_000 {
-        tracker.begin(ToolCallTag(tool: "echo", requestID: String(i)))
-        if i >= 200 { tracker.end(requestID: String(i - 200)) }
+        numbers.append(tracker.begin(ToolCallTag(tool: "echo", requestID: String(i))))
+        if i >= 200 { tracker.end(numbers[i - 200]) }
         #expect(sink.current?.requestID == String(i))
     }
     #expect(tracker.count == 200)
-    for i in (100_000 - 200)..<100_000 { tracker.end(requestID: String(i)) }
+    for i in (100_000 - 200)..<100_000 { tracker.end(numbers[i]) }
+    #expect(tracker.count == 0 && sink.current == nil)
+    tracker.end(numbers[0])
     #expect(tracker.count == 0 && sink.current == nil)
 }
 

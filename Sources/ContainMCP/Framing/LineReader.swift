@@ -51,16 +51,29 @@ final class LineReader {
     /// A reload may change the cap; it applies from the next line on.
     func setMaxLineBytes(_ n: Int) { maxLineBytes = max(1, n) }
 
+    /// The newline `hasBufferedLine` found, so `next()` does not search for it again.
+    private var knownNewline = -1
+
     /// A complete line is already buffered: `next()` will return it without reading or moving the buffer.
     var hasBufferedLine: Bool {
-        !skipping && end > scan && memchr(buf + scan, 0x0A, end - scan) != nil
+        if skipping || end <= scan { return false }
+        if knownNewline >= scan { return true }
+        guard let p = memchr(buf + scan, 0x0A, end - scan) else { return false }
+        knownNewline = buf.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        return true
     }
 
     func next() -> LineEvent {
         while true {
             if start == end && capacity > LineReader.shrinkAbove { shrink() }
-            if end > scan, let p = memchr(buf + scan, 0x0A, end - scan) {
-                let nl = buf.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            var nl = -1
+            if knownNewline >= scan && knownNewline < end {
+                nl = knownNewline
+            } else if end > scan, let p = memchr(buf + scan, 0x0A, end - scan) {
+                nl = buf.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            }
+            knownNewline = -1
+            if nl >= 0 {
                 let lineStart = start
                 start = nl + 1
                 scan = start
@@ -100,6 +113,7 @@ final class LineReader {
     }
 
     private func makeRoom() {
+        knownNewline = -1
         if start > 0 && (end == capacity || start >= capacity / 2) {
             let n = end - start
             if n > 0 { memmove(buf, buf + start, n) }
@@ -118,6 +132,7 @@ final class LineReader {
     }
 
     private func shrink() {
+        knownNewline = -1
         buf.deallocate()
         capacity = LineReader.initialCapacity
         buf = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)

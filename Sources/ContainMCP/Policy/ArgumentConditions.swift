@@ -21,6 +21,9 @@ struct CompiledCondition: Sendable {
     /// Each test's argument path, split once.
     let requirePaths: [[String]]
     let denyIfPaths: [[String]]
+    /// Each test's compiled regex (nil for other ops), so a call looks none up by pattern.
+    let requireRegexes: [Result<SafeRegex, SafeRegexError>?]
+    let denyIfRegexes: [Result<SafeRegex, SafeRegexError>?]
 
     init(_ rule: ConditionRule) {
         self.rule = rule
@@ -33,6 +36,12 @@ struct CompiledCondition: Sendable {
             }
         }
         regexes = r
+        func compiled(_ t: ArgumentTest) -> Result<SafeRegex, SafeRegexError>? {
+            if case .regex(let p) = t.op { return r[p] }
+            return nil
+        }
+        requireRegexes = rule.require.map(compiled)
+        denyIfRegexes = rule.denyIf.map(compiled)
     }
 
     func applies(to tool: String) -> Bool { Glob.matchAny(rule.tools, tool) }
@@ -40,7 +49,8 @@ struct CompiledCondition: Sendable {
     struct Denial { var reason: String; var args: [(String, String)] }
 
     func evaluate(_ arguments: JSONValue) -> Denial? {
-        for (t, path) in zip(rule.require, requirePaths) {
+        for (i, t) in rule.require.enumerated() {
+            let path = requirePaths[i]
             let found = ArgumentPath.resolve(path, in: arguments)
             if case .exists(let want) = t.op {
                 if want ? !found.present : found.anyPresent {
@@ -53,7 +63,7 @@ struct CompiledCondition: Sendable {
                 return Denial(reason: "required argument \(name(t)) is missing", args: [(t.argument, "missing")])
             }
             for v in found.values {
-                switch test(t.op, v) {
+                switch test(t.op, v, regex: requireRegexes[i]) {
                 case .holds: continue
                 case .fails:
                     return Denial(reason: "argument \(name(t)) = \(render(v)) does not satisfy \(describe(t.op))", args: [(t.argument, render(v))])
@@ -62,7 +72,8 @@ struct CompiledCondition: Sendable {
                 }
             }
         }
-        for (t, path) in zip(rule.denyIf, denyIfPaths) {
+        for (i, t) in rule.denyIf.enumerated() {
+            let path = denyIfPaths[i]
             let found = ArgumentPath.resolve(path, in: arguments)
             if case .exists(let want) = t.op {
                 if want ? found.anyPresent : !found.present {
@@ -72,7 +83,7 @@ struct CompiledCondition: Sendable {
                 continue
             }
             for v in found.values {
-                switch test(t.op, v) {
+                switch test(t.op, v, regex: denyIfRegexes[i]) {
                 case .fails: continue
                 case .holds:
                     return Denial(reason: "argument \(name(t)) = \(render(v)) matches \(describe(t.op))", args: [(t.argument, render(v))])
@@ -86,7 +97,8 @@ struct CompiledCondition: Sendable {
 
     enum Outcome { case holds, fails, uncheckable(String) }
 
-    func test(_ op: ConditionOp, _ v: JSONValue) -> Outcome {
+    /// `regex`: the test's compiled pattern when `op` is a regex (looked up by pattern when not given).
+    func test(_ op: ConditionOp, _ v: JSONValue, regex: Result<SafeRegex, SafeRegexError>? = nil) -> Outcome {
         switch op {
         case .eq(let s): return ArgumentPath.equals(v, s) ? .holds : .fails
         case .in(let list): return list.contains { ArgumentPath.equals(v, $0) } ? .holds : .fails
@@ -98,7 +110,7 @@ struct CompiledCondition: Sendable {
             return Glob.match(p, s, mode: .path) ? .holds : .fails
         case .regex(let p):
             guard case .string(let s) = v else { return .uncheckable("not a string") }
-            switch regexes[p] {
+            switch regex ?? regexes[p] {
             case .success(let re): return re.matches(s) ? .holds : .fails
             case .failure(let e): return .uncheckable(e.description)
             case nil: return .uncheckable("regex not compiled")

@@ -52,8 +52,9 @@ final class CompiledPolicy: Sendable {
     let conditions: [CompiledCondition]
     let rules: [any ToolCallRule]
     let limiter: RateLimiter
-    /// Plans by tool name. Bounded: a client inventing names gets its plans worked out per call instead.
-    private let plans = Mutex<[String: ToolPlan]>([:])
+    /// Plans by tool name, and the last one asked for (most calls repeat a tool: no hashing then).
+    /// Bounded: a client inventing names gets its plans worked out per call instead.
+    private let plans = Mutex<(last: (name: String, plan: ToolPlan)?, byName: [String: ToolPlan])>((nil, [:]))
     static let maxCachedPlans = 1024
 
     init(policy: MCPPolicy, rules: [any ToolCallRule], previous: CompiledPolicy?, clock: (@Sendable () -> Double)? = nil) {
@@ -73,12 +74,20 @@ final class CompiledPolicy: Sendable {
     /// `ToolCallRule.applies(to:)` depends on the name only (its contract), so the plan is a pure function
     /// of the name and this policy, and caching it changes no decision.
     func plan(for tool: String) -> ToolPlan {
-        if let p = plans.withLock({ $0[tool] }) { return p }
+        let cached: ToolPlan? = plans.withLock { c in
+            if let last = c.last, last.name == tool { return last.plan }
+            guard let p = c.byName[tool] else { return nil }
+            c.last = (tool, p)
+            return p
+        }
+        if let cached { return cached }
         let p = ToolPlan(denial: access.denial(for: tool),
                          conditions: conditions.indices.filter { conditions[$0].applies(to: tool) },
                          rules: rules.indices.filter { rules[$0].applies(to: tool) },
                          limits: limiter.applicableLimits(tool: tool))
-        plans.withLock { c in if c.count < CompiledPolicy.maxCachedPlans { c[tool] = p } }
+        plans.withLock { c in
+            if c.byName.count < CompiledPolicy.maxCachedPlans { c.byName[tool] = p; c.last = (tool, p) }
+        }
         return p
     }
 

@@ -195,7 +195,7 @@ public final class ProxySession: Sendable {
             if method == "notifications/cancelled", let rid = env.params?.value?["requestId"],
                let key = RequestKey(rid), let pending = clientRequests.lookup(key), pending.method == "tools/call" {
                 // The call is over for the client; a late response still passes (and is still matched).
-                inFlight.end(requestID: pending.idText)
+                if let call = pending.call { inFlight.end(call) }
             }
             forward(out, content, wire)
         case .response:
@@ -253,8 +253,8 @@ public final class ProxySession: Sendable {
                                     tool: name, requestID: idText, detail: "allowed"))
         }
         // Registered before the write: the response can arrive before write() returns.
-        clientRequests.insert(key, PendingRequest(method: "tools/call", idText: idText, tool: name))
-        inFlight.begin(ToolCallTag(tool: name, requestID: idText))
+        let number = inFlight.begin(ToolCallTag(tool: name, requestID: idText))
+        clientRequests.insert(key, PendingRequest(method: "tools/call", idText: idText, tool: name, call: number))
         forward(out, content, wire)
     }
 
@@ -309,7 +309,7 @@ public final class ProxySession: Sendable {
             forward(out, content, wire)
         case .response:
             let asked = env.id.flatMap(RequestKey.init).flatMap { clientRequests.remove($0) }
-            if let asked, asked.method == "tools/call" { inFlight.end(requestID: asked.idText) }
+            if let call = asked?.call { inFlight.end(call) }
             // Unknown ids are filtered too when they carry a tool list: a table eviction or a re-escaped id
             // must not let hidden tools through.
             if asked == nil || asked?.method == "tools/list", let filtered = filterToolsList(content, env) {
@@ -326,7 +326,7 @@ public final class ProxySession: Sendable {
         recordProtocol(rule: rule, from: "server", detail: detail, idText: idText)
         guard let idText, let id = try? JSONParser.parse(idText), let key = RequestKey(id),
               let asked = clientRequests.remove(key) else { return }
-        if asked.method == "tools/call" { inFlight.end(requestID: asked.idText) }
+        if let call = asked.call { inFlight.end(call) }
         out.addOwned(WallMessages.error(idText: asked.idText, code: -32603,
                                         message: "contain: the server's reply was refused and not forwarded: \(detail)"))
     }

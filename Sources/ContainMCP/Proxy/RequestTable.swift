@@ -9,6 +9,8 @@ struct PendingRequest: Sendable {
     /// The id exactly as the requester sent it.
     var idText: String
     var tool: String?
+    /// A forwarded tools/call's number in the in-flight tracker.
+    var call: Int? = nil
 }
 
 final class RequestTable: Sendable {
