@@ -83,6 +83,8 @@ let package = Package(
                     path: "Tests/ContainLearnTests"),
         .testTarget(name: "ContainMCPTests", dependencies: ["ContainMCP", "ContainProfile", "ContainAudit", "ContainRuleKit"],
                     path: "Tests/ContainMCPTests"),
+        .testTarget(name: "ContainCLITests", dependencies: ["ContainCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                    path: "Tests/ContainCLITests"),
         .testTarget(name: "ContainSandboxTests", dependencies: ["ContainSandbox", "ContainProfile"],
                     path: "Tests/ContainSandboxTests"),
     ],

@@ -22,6 +22,12 @@ import Glibc
 
 extension ContainCommand {
     public static func mainMappingUsageErrors() -> Never {
+        // The plain `contain run --profile P ... -- CMD` that client configurations use skips ArgumentParser's
+        // reflection (see RunOptions.swift); every other line goes through it.
+        let argv = CommandLine.arguments
+        if argv.count > 2, argv[1] == "run", let options = RunCommandLine.parsePlainForm(argv[2...]) {
+            Glibc.exit(RunSession(options: options).run())
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -56,14 +56,14 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
-        let code = RunSession(options: self).run()
+        let code = RunSession(options: options).run()
         throw ExitCode(code)
     }
 }
 
 /// One `contain run`: everything between parsing the options and the exit status.
 struct RunSession {
-    let options: RunCommand
+    let options: RunOptions
 
     func run() -> Int32 {
         // Writes to a server that exited must fail with EPIPE, not kill contain before it reports.
