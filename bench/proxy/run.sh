@@ -4,9 +4,14 @@
 #   relay         driver -> plain byte relay (relay.c) -> echo_server            (the 2x throughput yardstick)
 #   contain-env   driver -> contain run --profile base (no mcp section: stdio untouched) -> echo_server
 #   contain-wall  driver -> contain run --profile bench/proxy/bench.yaml (transport wall on) -> echo_server
+#   contain-wall-before  the same with the binary in $CONTAIN_BEFORE, when set (an older build, for
+#                 before/after numbers measured in the same run)
 # Added latency of the transport wall = contain-wall - contain-env (same sandbox, only the wall differs).
+# The configurations take turns for ROUNDS rounds and each figure is the median of its rounds, so a burst
+# of load from elsewhere on the machine lands on every configuration alike instead of on one of them.
 # Output: bench/results/proxy/*.json and a markdown table on stdout (paste into docs/benchmarks.md).
-# Usage (repo root or anywhere): bench/proxy/run.sh      env: N_LAT (20000), N_1K (100000), N_1M (300)
+# Usage (repo root or anywhere): bench/proxy/run.sh
+#   env: N_LAT (20000), N_1K (100000), N_1M (300), ROUNDS (3), CONTAIN, CONTAIN_BEFORE
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -21,7 +26,7 @@ cp "$OUT/echo_server" "$WS/"
 chmod 755 "$WS" "$WS/echo_server"
 [ "$(id -u)" = 0 ] && chown -R 65534:65534 "$WS"
 
-N_LAT=${N_LAT:-20000}; N_1K=${N_1K:-100000}; N_1M=${N_1M:-300}
+N_LAT=${N_LAT:-20000}; N_1K=${N_1K:-100000}; N_1M=${N_1M:-300}; ROUNDS=${ROUNDS:-3}
 declare -A CMD=(
   [direct]="$WS/echo_server"
   [relay]="$OUT/relay $WS/echo_server"
@@ -29,13 +34,20 @@ declare -A CMD=(
   [contain-wall]="$C run --profile $ROOT/bench/proxy/bench.yaml --workspace $WS -- $WS/echo_server"
 )
 ORDER="direct relay contain-env contain-wall"
-for cfg in $ORDER; do
-  # shellcheck disable=SC2086
-  { "$OUT/driver" latency "$N_LAT" -- ${CMD[$cfg]}
-    "$OUT/driver" throughput "$N_1K" 1024 -- ${CMD[$cfg]}
-    "$OUT/driver" throughput "$N_1M" 1048576 -- ${CMD[$cfg]}
-  } > "$OUT/$cfg.jsonl"
-  echo "measured $cfg" >&2
+if [ -n "${CONTAIN_BEFORE:-}" ]; then
+  CMD[contain-wall-before]="$CONTAIN_BEFORE run --profile $ROOT/bench/proxy/bench.yaml --workspace $WS -- $WS/echo_server"
+  ORDER="$ORDER contain-wall-before"
+fi
+for cfg in $ORDER; do : > "$OUT/$cfg.jsonl"; done
+for round in $(seq "$ROUNDS"); do
+  for cfg in $ORDER; do
+    # shellcheck disable=SC2086
+    { "$OUT/driver" latency "$N_LAT" -- ${CMD[$cfg]}
+      "$OUT/driver" throughput "$N_1K" 1024 -- ${CMD[$cfg]}
+      "$OUT/driver" throughput "$N_1M" 1048576 -- ${CMD[$cfg]}
+    } >> "$OUT/$cfg.jsonl"
+    echo "round $round: measured $cfg" >&2
+  done
 done
-{ uname -srm; nproc; grep -m1 'model name' /proc/cpuinfo || true; } > "$OUT/machine.txt"
+{ uname -srm; nproc; grep -m1 'model name' /proc/cpuinfo || true; echo "rounds: $ROUNDS (medians)"; } > "$OUT/machine.txt"
 python3 bench/proxy/report.py "$OUT" $ORDER

@@ -13,8 +13,16 @@
 import ContainProfile
 import ContainRuleKit
 
-/// A condition rule with its regexes compiled once per policy load.
-struct CompiledCondition: Sendable {
+/// A test's pattern compiled once per policy load (a class: a call takes it by reference, where copying
+/// a `Result` of a regex per test showed up as generic value-witness calls in the per-message profile).
+final class CompiledPattern: Sendable {
+    let result: Result<SafeRegex, SafeRegexError>
+    init(_ result: Result<SafeRegex, SafeRegexError>) { self.result = result }
+}
+
+/// A condition rule with its regexes compiled once per policy load (a class: evaluated per call without
+/// copying its lists).
+final class CompiledCondition: Sendable {
     let rule: ConditionRule
     /// Pattern -> compiled regex, or the error when the pattern is invalid (the test then denies).
     let regexes: [String: Result<SafeRegex, SafeRegexError>]
@@ -22,8 +30,8 @@ struct CompiledCondition: Sendable {
     let requirePaths: [[String]]
     let denyIfPaths: [[String]]
     /// Each test's compiled regex (nil for other ops), so a call looks none up by pattern.
-    let requireRegexes: [Result<SafeRegex, SafeRegexError>?]
-    let denyIfRegexes: [Result<SafeRegex, SafeRegexError>?]
+    let requireRegexes: [CompiledPattern?]
+    let denyIfRegexes: [CompiledPattern?]
 
     init(_ rule: ConditionRule) {
         self.rule = rule
@@ -36,8 +44,8 @@ struct CompiledCondition: Sendable {
             }
         }
         regexes = r
-        func compiled(_ t: ArgumentTest) -> Result<SafeRegex, SafeRegexError>? {
-            if case .regex(let p) = t.op { return r[p] }
+        func compiled(_ t: ArgumentTest) -> CompiledPattern? {
+            if case .regex(let p) = t.op, let c = r[p] { return CompiledPattern(c) }
             return nil
         }
         requireRegexes = rule.require.map(compiled)
@@ -98,7 +106,7 @@ struct CompiledCondition: Sendable {
     enum Outcome { case holds, fails, uncheckable(String) }
 
     /// `regex`: the test's compiled pattern when `op` is a regex (looked up by pattern when not given).
-    func test(_ op: ConditionOp, _ v: JSONValue, regex: Result<SafeRegex, SafeRegexError>? = nil) -> Outcome {
+    func test(_ op: ConditionOp, _ v: JSONValue, regex: CompiledPattern? = nil) -> Outcome {
         switch op {
         case .eq(let s): return ArgumentPath.equals(v, s) ? .holds : .fails
         case .in(let list): return list.contains { ArgumentPath.equals(v, $0) } ? .holds : .fails
@@ -110,10 +118,10 @@ struct CompiledCondition: Sendable {
             return Glob.match(p, s, mode: .path) ? .holds : .fails
         case .regex(let p):
             guard case .string(let s) = v else { return .uncheckable("not a string") }
-            switch regex ?? regexes[p] {
+            guard let compiled = regex ?? regexes[p].map(CompiledPattern.init) else { return .uncheckable("regex not compiled") }
+            switch compiled.result {
             case .success(let re): return re.matches(s) ? .holds : .fails
             case .failure(let e): return .uncheckable(e.description)
-            case nil: return .uncheckable("regex not compiled")
             }
         case .exists: return .holds
         case .lt(let b): return numeric(v) { $0 < b }
