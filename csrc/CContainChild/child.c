@@ -5,7 +5,8 @@
 // thread held at clone time (malloc, stdio, the Swift runtime's metadata caches) is held forever here.
 //  - contain_spawn: the raw clone(2) syscall (not glibc fork: no atfork handlers, which may take locks)
 //    with CLONE_PIDFD, so the parent gets a race-free handle on pid 1 of the sandbox.
-//  - run_plan / run_step: the step interpreter; only syscalls on memory the parent laid out before clone.
+//  - run_plan / run_steps / run_step: the step interpreter; only syscalls on memory the parent laid out
+//    before clone.
 //  - mkdir_p, make_file: path walking with a stack buffer, because there is no allocator to use.
 //  - init_loop: pid 1 of the new pid namespace; a signal handler (forward_signal) must be plain C.
 //  - landlock_*, drop_caps, install_seccomp: raw syscalls whose structures Swift cannot build without
@@ -224,19 +225,20 @@ static void install_forwarding(void) {
     sigprocmask(SIG_UNBLOCK, &fwd, NULL);
 }
 
-static void fork_init(size_t i) {
-    // Block the forwarded signals across the fork so none is lost between fork and recording the pid.
-    sigset_t fwd, old;
-    sigemptyset(&fwd);
-    sigaddset(&fwd, SIGINT);
-    sigaddset(&fwd, SIGTERM);
-    sigaddset(&fwd, SIGHUP);
-    sigprocmask(SIG_BLOCK, &fwd, &old);
-    long pid = syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, 0UL, 0UL, 0UL);
-    if (pid < 0) fail(i, errno);
-    if (pid > 0) init_loop((pid_t)pid);
-    // The server: default dispositions and an empty mask (both survive execve otherwise; the supervisor
-    // may ignore SIGPIPE or block signals it handles itself).
+static _Noreturn void run_steps(size_t first);
+
+// The server's stack while it shares the init's memory (CLONE_VM, until its execve): static, since
+// nothing may be allocated; only the pages it touches are ever made real.
+static char g_server_stack[256 * 1024] __attribute__((aligned(64)));
+static size_t g_server_first_step;
+
+// The server, from the step after FORK_INIT to execve. It runs in the init's address space while the
+// init is suspended by CLONE_VFORK, so it may write the step globals (the init never reads them again)
+// but never returns into the init's stack frames.
+static int server_main(void *unused) {
+    (void)unused;
+    // Default dispositions and an empty mask (both survive execve otherwise; the supervisor may ignore
+    // SIGPIPE or block signals it handles itself). The handler table is the server's own (no CLONE_SIGHAND).
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
@@ -248,6 +250,23 @@ static void fork_init(size_t i) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (g_plan->status_fd >= 0) close(g_plan->status_fd);
+    run_steps(g_server_first_step);
+}
+
+// vfork-style: no copy of the (large, copy-on-write) address space the init inherited from contain, and
+// no page faults to undo the sharing; the init sleeps until the server has exec'd or died, then reaps it.
+static _Noreturn void fork_init(size_t i) {
+    // Block the forwarded signals across the fork so none is lost between fork and recording the pid.
+    sigset_t fwd, old;
+    sigemptyset(&fwd);
+    sigaddset(&fwd, SIGINT);
+    sigaddset(&fwd, SIGTERM);
+    sigaddset(&fwd, SIGHUP);
+    sigprocmask(SIG_BLOCK, &fwd, &old);
+    g_server_first_step = i + 1;
+    int pid = clone(server_main, g_server_stack + sizeof g_server_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+    if (pid < 0) fail(i, errno);
+    init_loop((pid_t)pid);
 }
 
 static int loopback_up(void) {
@@ -447,8 +466,7 @@ static int run_step(size_t i, const struct contain_step *s) {
     case CONTAIN_OP_SETHOSTNAME:
         return sethostname(s->src, cstrlen(s->src)) == 0 ? 0 : errno;
     case CONTAIN_OP_FORK_INIT:
-        fork_init(i);
-        return 0;
+        fork_init(i); // the init never comes back; the server continues in server_main
     case CONTAIN_OP_SETSID:
         return setsid() >= 0 ? 0 : errno;
     case CONTAIN_OP_SETRLIMIT: {
@@ -497,6 +515,18 @@ static int run_step(size_t i, const struct contain_step *s) {
     }
 }
 
+static _Noreturn void run_steps(size_t first) {
+    const struct contain_plan *plan = g_plan;
+    for (size_t i = first; i < plan->nsteps; i++) {
+        const struct contain_step *s = &plan->steps[i];
+        int err = run_step(i, s);
+        if (err == 0) continue;
+        if ((s->flags & CONTAIN_STEP_OPTIONAL) && (err == ENOENT || err == ENOTDIR)) continue;
+        fail(i, err);
+    }
+    fail(plan->nsteps, ENOEXEC); // a plan without an EXEC step is a parent bug; never run unconfined
+}
+
 static _Noreturn void run_plan(const struct contain_plan *plan) {
     g_plan = plan;
     for (int k = 0; k < CONTAIN_MAX_TREES; k++) g_trees[k] = -1;
@@ -507,14 +537,7 @@ static _Noreturn void run_plan(const struct contain_plan *plan) {
     for (int k = 0; k < 5; k++) {
         if (plan->close_fds[k] >= 0) close(plan->close_fds[k]);
     }
-    for (size_t i = 0; i < plan->nsteps; i++) {
-        const struct contain_step *s = &plan->steps[i];
-        int err = run_step(i, s);
-        if (err == 0) continue;
-        if ((s->flags & CONTAIN_STEP_OPTIONAL) && (err == ENOENT || err == ENOTDIR)) continue;
-        fail(i, err);
-    }
-    fail(plan->nsteps, ENOEXEC); // a plan without an EXEC step is a parent bug; never run unconfined
+    run_steps(0);
 }
 
 static volatile sig_atomic_t g_forward_target;

@@ -53,7 +53,7 @@ public enum SeccompCompiler {
                 continue
             }
             if nr < 0 && !plan.allowForeignArchitectures { continue } // not a native syscall (e.g. socketcall)
-            for (action, terms) in try regions(entry, actions: actions) where action != defaultAction {
+            for (action, terms) in try regions(entry, actions: actions, skipping: defaultAction) {
                 if action == SCMP_ACT_NOTIFY { usesNotify = true }
                 for term in terms { try add(ctx, action: action, nr: nr, term: term, name: name) }
             }
@@ -66,7 +66,9 @@ public enum SeccompCompiler {
     /// earlier item matched; the base owns the rest. Regions of different actions are disjoint, as
     /// libseccomp needs (it merges overlapping rules unpredictably and drops conditionals under an
     /// unconditional rule).
-    static func regions(_ entry: PlanEntry, actions: ActionMap) throws(SeccompError) -> [(UInt32, [ConditionTerm])] {
+    /// `skipping`: the filter's default action, whose regions need no rules; they are neither computed nor
+    /// returned (the next items still lose them from `remaining`).
+    static func regions(_ entry: PlanEntry, actions: ActionMap, skipping: UInt32? = nil) throws(SeccompError) -> [(UInt32, [ConditionTerm])] {
         var remaining = ConditionRegion.everything
         var out: [UInt32: [ConditionTerm]] = [:]
         var order: [UInt32] = []
@@ -77,14 +79,18 @@ public enum SeccompCompiler {
         }
         for item in entry.items {
             if remaining.isEmpty { break }
-            var owned: [ConditionTerm] = []
-            for t in item.region.terms {
-                owned += try remaining.intersecting(t).terms
+            let action = actions.action(item.decision.verdict)
+            if action != skipping {
+                var owned: [ConditionTerm] = []
+                for t in item.region.terms {
+                    owned += try remaining.intersecting(t).terms
+                }
+                put(action, owned)
             }
-            put(actions.action(item.decision.verdict), owned)
             for t in item.region.terms { remaining = try remaining.subtracting(t, syscall: entry.name) }
         }
-        put(actions.action(entry.base.verdict), remaining.terms)
+        let base = actions.action(entry.base.verdict)
+        if base != skipping { put(base, remaining.terms) }
         return order.compactMap { a in out[a].map { (a, ConditionRegion(terms: $0).simplified().terms) } }
     }
 

@@ -262,10 +262,27 @@ struct ConditionTerm: Hashable, Sendable {
             if !c.isUnsatisfiable, !isNever { var n = self; n[i] = c; out.append(n) }
             return
         }
+        if case .maskedEq = mine.op, case .maskedEq = c.op {
+            // The common case (negations are masked blocks), as merge() decides it, without an array.
+            guard let m = Self.mergeMasked(mine, c), !m.isUnsatisfiable else { return }
+            var n = self; n[i] = m
+            if !n.isNever { out.append(n) }
+            return
+        }
         for m in Self.merge(mine, c) where !m.isUnsatisfiable {
             var n = self; n[i] = m
             if !n.isNever { out.append(n) }
         }
+    }
+
+    /// merge() of two masked compares: one compare, or nil when they contradict.
+    static func mergeMasked(_ a: ArgComparison, _ b: ArgComparison) -> ArgComparison? {
+        guard case .maskedEq(let m1) = a.op, case .maskedEq(let m2) = b.op else { return nil }
+        if a.implies(b) { return a }
+        if b.implies(a) { return b }
+        let overlap = m1 & m2
+        if a.value & overlap != b.value & overlap { return nil }
+        return ArgComparison(op: .maskedEq(mask: m1 | m2), value: a.value | b.value)
     }
 
     /// a ∧ b on one argument: one comparison when possible, else disjoint masked blocks; [] when contradictory.
@@ -273,10 +290,8 @@ struct ConditionTerm: Hashable, Sendable {
         if a.implies(b) { return [a] }
         if b.implies(a) { return [b] }
         switch (a.op, b.op) {
-        case (.maskedEq(let m1), .maskedEq(let m2)):
-            let overlap = m1 & m2
-            if a.value & overlap != b.value & overlap { return [] }
-            return [ArgComparison(op: .maskedEq(mask: m1 | m2), value: a.value | b.value)]
+        case (.maskedEq, .maskedEq):
+            return mergeMasked(a, b).map { [$0] } ?? []
         case (.maskedEq(let m), .ne) where m == .max:
             return a.value == b.value ? [] : [a]
         case (.ne, .maskedEq(let m)) where m == .max:
@@ -356,18 +371,17 @@ struct ConditionRegion: Sendable {
     }
 
     func simplified() -> ConditionRegion {
-        var seen = Set<ConditionTerm>(minimumCapacity: terms.count)
-        var unique: [ConditionTerm] = []
-        unique.reserveCapacity(terms.count)
-        for t in terms where !t.isNever && seen.insert(t).inserted {
-            if t.isAlways { return .everything }
-            unique.append(t)
-        }
         // Fewer comparisons first: a general term can absorb the specific ones after it. A stable bucket
-        // order by count (0...6), the same order a stable sort gives.
+        // order by count (1...6). A duplicate implies its earlier copy, so this also removes duplicates.
+        var buckets = [[ConditionTerm]](repeating: [], count: ConditionTerm.argumentCount + 1)
+        for t in terms where !t.isNever {
+            let n = t.count
+            if n == 0 { return .everything }
+            buckets[n].append(t)
+        }
         var kept: [ConditionTerm] = []
-        for n in 1...ConditionTerm.argumentCount {
-            for t in unique where t.count == n && !kept.contains(where: { t.implies($0) }) { kept.append(t) }
+        for bucket in buckets {
+            for t in bucket where !kept.contains(where: { t.implies($0) }) { kept.append(t) }
         }
         return ConditionRegion(terms: kept)
     }

@@ -53,9 +53,11 @@ enum contain_op {
     CONTAIN_OP_LOOPBACK_UP,
     /// sethostname(src, strlen(src)).
     CONTAIN_OP_SETHOSTNAME,
-    /// fork(): the caller becomes pid 1 (an init that reaps, forwards SIGINT/SIGTERM/SIGHUP to the
-    /// server's process group, reports the server's raw wait status on `status_fd`, then exits); the steps
-    /// after this one run in the server process.
+    /// Start the server process: the caller becomes pid 1 (an init that reaps, forwards SIGINT/SIGTERM/SIGHUP
+    /// to the server's process group, reports the server's raw wait status on `status_fd`, then exits); the
+    /// steps after this one run in the server process. vfork-style (CLONE_VM|CLONE_VFORK on a static stack):
+    /// the server uses the init's memory until its execve and the init waits for that, so the address
+    /// space inherited from contain is not copied a second time.
     CONTAIN_OP_FORK_INIT,
     /// setsid().
     CONTAIN_OP_SETSID,
