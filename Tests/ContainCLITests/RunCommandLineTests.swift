@@ -61,12 +61,19 @@ private struct SplitMix64 {
                  "a.jsonl", "--audit=b", "--report", "r.json", "--report=", "--observe", "--env", "A=B", "--env=C=D",
                  "--env=-x", "-h", "--help", "--", "echo", "hi", "-x", "--bogus", "", "=", "--observe=true", "x=y",
                  "-", "--profile=a=b", "--env", "-", "ünïcode", "--workspace=", "--="]
+    // Whole options most of the time (so many lines are accepted), stray words now and then.
+    let units: [[String]] = [["--profile", "base"], ["--profile=strict"], ["--workspace", "/tmp/w"],
+                             ["--workspace=/x y"], ["--audit", "a.jsonl"], ["--report=r.json"], ["--observe"],
+                             ["--env", "A=B"], ["--env=C=D"], ["--env", "ünïcode"]]
     var rng = SplitMix64(state: 0xC0FFEE)
     var accepted = 0
-    for _ in 0..<20_000 {
-        let n = Int(rng.next() % 9)
-        var line = (0..<n).map { _ in rng.pick(words) }
-        if rng.next() % 2 == 0 { line += ["--", rng.pick(["srv", "-x", "--", "a b"])] }
+    for _ in 0..<6_000 {
+        let n = Int(rng.next() % 7)
+        var line: [String] = []
+        for _ in 0..<n {
+            line += rng.next() % 8 == 0 ? [rng.pick(words)] : rng.pick(units)
+        }
+        if rng.next() % 4 != 0 { line += ["--", rng.pick(["srv", "-x", "--", "a b"])] }
         guard let fast = RunCommandLine.parsePlainForm(line[...]) else { continue }
         accepted += 1
         #expect(fast == viaArgumentParser(line), "\(line)")
