@@ -85,13 +85,13 @@ public enum Launcher {
         try launch(plan, program: { .success(seccomp) }, onListener: onListener)
     }
 
-    /// As above, with the program still compiling: the child starts setting up at once and receives the
-    /// program when it reaches the seccomp step. A compile error kills the sandbox before its server runs
+    /// As above, with the program still compiling (started here right after clone, if it was not running
+    /// yet): the child starts setting up at once and receives the program when it reaches the seccomp step. A compile error kills the sandbox before its server runs
     /// and is thrown with `seccompError` set. `onListener` also gets the compiled program.
     public static func launch(_ plan: SandboxPlan, seccomp compilation: SeccompCompilation,
                               onListener: (Int32, pid_t, SeccompProgram) -> Void) throws(LaunchFailure) -> RunningSandbox {
         var compiled: SeccompProgram?
-        return try launch(plan, program: {
+        return try launch(plan, afterClone: { compilation.begin() }, program: {
             switch compilation.wait() {
             case .success(let p):
                 compiled = p
@@ -107,7 +107,7 @@ public enum Launcher {
 
     /// `program` runs on this thread after the child got its go signal (so whatever it waits for overlaps
     /// with the child's setup); nil means no filter, which a plan with a seccomp step refuses.
-    static func launch(_ plan: SandboxPlan, program: () -> Result<SeccompHandoff?, LaunchFailure>,
+    static func launch(_ plan: SandboxPlan, afterClone: () -> Void = {}, program: () -> Result<SeccompHandoff?, LaunchFailure>,
                        onListener: (Int32, pid_t) -> Void) throws(LaunchFailure) -> RunningSandbox {
         func pipeOrThrow() throws(LaunchFailure) -> (read: Int32, write: Int32) {
             switch Sys.pipe() {
@@ -132,6 +132,7 @@ public enum Launcher {
                                 exitStatus: 125)
         }
         contain_forward_signals(pid)
+        afterClone()
 
         var filterWrite: Int32? = filter.write
         func abort(_ failure: LaunchFailure) -> LaunchFailure {

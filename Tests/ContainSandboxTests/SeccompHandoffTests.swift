@@ -35,7 +35,8 @@ import ContainProfile
     @Test func theCompiledFilterArrivesAndIsInstalledBeforeTheServerRuns() throws {
         // Seccomp mode 2 in the server's own status, and the denied call fails: the filter is active at exec.
         let script = "grep -q '^Seccomp:\t2' /proc/self/status && ! uname >/dev/null 2>&1"
-        let compilation = SeccompCompilation.start(policyDenyingUname(report: false), mode: .enforce)
+        // Not started: the launcher starts it right after clone (as `contain run` does).
+        let compilation = SeccompCompilation(policyDenyingUname(report: false), mode: .enforce)
         var listenerCalls = 0
         let sandbox = try Launcher.launch(try plan(["/bin/sh", "-c", script]), seccomp: compilation) { fd, _, _ in
             listenerCalls += 1
@@ -133,5 +134,11 @@ import ContainProfile
         let threaded = try SeccompCompilation.start(policy, mode: .enforce).wait().get()
         #expect(threaded.bytes == direct.bytes)
         #expect(threaded.usesNotify == direct.usesNotify)
+        // Never started: wait() compiles on the caller's thread, and a later begin() starts nothing.
+        let unstarted = SeccompCompilation(policy, mode: .enforce)
+        let inline = try unstarted.wait().get()
+        unstarted.begin()
+        #expect(inline.bytes == direct.bytes)
+        #expect(try unstarted.wait().get().bytes == direct.bytes)
     }
 }

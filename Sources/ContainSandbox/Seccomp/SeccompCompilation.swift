@@ -1,8 +1,8 @@
-// The seccomp compile on its own thread, so that `contain run` builds the launch plan, creates the
-// namespaces and lets the child set up its view while libseccomp works (the machine has more than one
-// core; the compile used to be a quarter of the start-up, all of it before clone). The launcher waits for
-// the result only after the child is running, and hands the program over on a pipe
-// (CONTAIN_OP_RECEIVE_SECCOMP): the child never runs its server without it.
+// The seccomp compile on its own thread, so that the sandbox child sets up its namespaces and view while
+// libseccomp works (the compile used to be a quarter of `contain run`'s start-up, all of it before
+// clone). The launcher starts the thread right after clone (allocations made before it would turn into
+// copy-on-write faults), waits for the result only after the child is running, and hands the program
+// over on a pipe (CONTAIN_OP_RECEIVE_SECCOMP): the child never runs its server without it.
 //
 // The thread only runs SeccompCompiler.compile (its own libseccomp context, its own allocations); the
 // clone() that may happen meanwhile is safe because the sandbox child runs nothing but async-signal-safe C.
@@ -16,35 +16,45 @@ import Musl
 #endif
 
 public final class SeccompCompilation: Sendable {
+    private enum Thread: Sendable { case notStarted, running(pthread_t), joined }
     private let policy: SyscallPolicy
     private let mode: SeccompMode
     private let network: NetworkPolicy
     private let result = Mutex<Result<SeccompProgram, SeccompError>?>(nil)
-    private let thread = Mutex<pthread_t?>(nil)
+    private let thread = Mutex<Thread>(.notStarted)
 
-    private init(_ policy: SyscallPolicy, mode: SeccompMode, network: NetworkPolicy) {
+    /// A compile of `policy` (the arguments of `SeccompCompiler.compile`) that has not started: `begin()`
+    /// starts it (the launcher does, right after clone), `wait()` runs it here if nobody did.
+    public init(_ policy: SyscallPolicy, mode: SeccompMode, network: NetworkPolicy = .none) {
         self.policy = policy; self.mode = mode; self.network = network
     }
 
-    /// Starts compiling `policy` (the arguments of `SeccompCompiler.compile`). Should no thread be
-    /// available, it compiles right here: slower, never different.
+    /// A compile that is already running on its own thread.
     public static func start(_ policy: SyscallPolicy, mode: SeccompMode, network: NetworkPolicy = .none) -> SeccompCompilation {
         let c = SeccompCompilation(policy, mode: mode, network: network)
-        let box = Unmanaged.passRetained(c).toOpaque()
-        var tid = pthread_t()
-        let r = pthread_create(&tid, nil, { arg in
-            guard let arg else { return nil }
-            let me = Unmanaged<SeccompCompilation>.fromOpaque(arg).takeRetainedValue()
-            me.compileNow()
-            return nil
-        }, box)
-        if r == 0 {
-            c.thread.withLock { $0 = tid }
-        } else {
-            Unmanaged<SeccompCompilation>.fromOpaque(box).release()
-            c.compileNow()
-        }
+        c.begin()
         return c
+    }
+
+    /// Starts the compile thread unless it started already. Should no thread be available, `wait()`
+    /// compiles on the caller's thread: slower, never different.
+    public func begin() {
+        thread.withLock { t in
+            guard case .notStarted = t else { return }
+            let box = Unmanaged.passRetained(self).toOpaque()
+            var tid = pthread_t()
+            let r = pthread_create(&tid, nil, { arg in
+                guard let arg else { return nil }
+                let me = Unmanaged<SeccompCompilation>.fromOpaque(arg).takeRetainedValue()
+                me.compileNow()
+                return nil
+            }, box)
+            if r == 0 {
+                t = .running(tid)
+            } else {
+                Unmanaged<SeccompCompilation>.fromOpaque(box).release()
+            }
+        }
     }
 
     private func compileNow() {
@@ -55,9 +65,20 @@ public final class SeccompCompilation: Sendable {
 
     /// Blocks until the compile is done; the same answer on every call.
     public func wait() -> Result<SeccompProgram, SeccompError> {
-        thread.withLock { t in
-            if let tid = t { pthread_join(tid, nil); t = nil }
+        let joined = thread.withLock { t -> Bool in
+            switch t {
+            case .running(let tid):
+                pthread_join(tid, nil)
+                t = .joined
+                return true
+            case .joined:
+                return true
+            case .notStarted:
+                t = .joined // no thread from now on: begin() is a no-op
+                return false
+            }
         }
+        if !joined { compileNow() }
         return result.withLock { $0 } ?? .failure(.export("the compile thread ended without a result"))
     }
 }
