@@ -353,7 +353,6 @@ struct ConditionRegion: Sendable {
             for n in c.negated() { negations.append((i, n)) }
         }
         var out: [ConditionTerm] = []
-        out.reserveCapacity(terms.count * negations.count)
         for t in terms {
             for (i, n) in negations { t.and(argument: i, n, into: &out) }
             if out.count > Self.termLimit * 4 { throw .tooComplex(syscall: syscall, terms: out.count) }
