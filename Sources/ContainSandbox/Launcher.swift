@@ -86,8 +86,9 @@ public enum Launcher {
     }
 
     /// As above, with the program still compiling (started here right after clone, if it was not running
-    /// yet): the child starts setting up at once and receives the program when it reaches the seccomp step. A compile error kills the sandbox before its server runs
-    /// and is thrown with `seccompError` set. `onListener` also gets the compiled program.
+    /// yet): the child starts setting up at once and receives the program when it reaches the seccomp
+    /// step. A compile error kills the sandbox before its server runs and is thrown with `seccompError`
+    /// set. `onListener` also gets the compiled program.
     public static func launch(_ plan: SandboxPlan, seccomp compilation: SeccompCompilation,
                               onListener: (Int32, pid_t, SeccompProgram) -> Void) throws(LaunchFailure) -> RunningSandbox {
         var compiled: SeccompProgram?
