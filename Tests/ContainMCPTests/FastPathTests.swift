@@ -176,6 +176,8 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
                 let tag = ToolCallTag(tool: "t\(rng.next() % 3)", requestID: id)
                 reference.begin(tag)
                 numbers[id, default: []].append(tracker.begin(tag))
+                // The proxy publishes right before it writes the call to the server.
+                tracker.publish()
                 open.append(id)
             } else {
                 // Mostly the oldest (a pipelining server answers in order), sometimes any.
@@ -200,6 +202,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     var numbers: [Int] = []
     for i in 0..<100_000 {
         numbers.append(tracker.begin(ToolCallTag(tool: "echo", requestID: String(i))))
+        tracker.publish()
         if i >= 200 { tracker.end(numbers[i - 200]) }
         #expect(sink.current?.requestID == String(i))
     }
@@ -208,6 +211,34 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     #expect(tracker.count == 0 && sink.current == nil)
     tracker.end(numbers[0])
     #expect(tracker.count == 0 && sink.current == nil)
+}
+
+@Test func callsAreListedWhenTheirBatchIsWritten() {
+    // A batch of calls is listed once, before its write: the newest call of the batch, never one the
+    // server cannot have seen yet after the write.
+    let sink = InFlightCalls()
+    let tracker = InFlightTracker(sink)
+    let a = tracker.begin(ToolCallTag(tool: "a", requestID: "1"))
+    _ = tracker.begin(ToolCallTag(tool: "b", requestID: "2"))
+    #expect(sink.current == nil)
+    tracker.publish()
+    #expect(sink.current == ToolCallTag(tool: "b", requestID: "2"))
+    tracker.end(a)
+    #expect(sink.current == ToolCallTag(tool: "b", requestID: "2"))
+    _ = tracker.begin(ToolCallTag(tool: "c", requestID: "3"))
+    tracker.publish()
+    #expect(sink.current == ToolCallTag(tool: "c", requestID: "3"))
+}
+
+@Test func numericTestsReadIntegersExactly() {
+    for text in ["0", "-0", "7", "-12", "999999999999999", "-999999999999999", "1000000", "000"] {
+        #expect(CompiledCondition.smallInteger(text) == Double(text), "\(text)")
+    }
+    #expect(CompiledCondition.smallInteger("-0")?.sign == .minus)
+    // Everything else is left to Double(_:).
+    for text in ["1.5", "1e3", "1E+3", "-", "", "9999999999999999", "12a", "+1", " 1"] {
+        #expect(CompiledCondition.smallInteger(text) == nil, "\(text)")
+    }
 }
 
 /// A small deterministic generator (SplitMix64) so failures reproduce.

@@ -94,8 +94,14 @@ final class OutputBatch {
     private var bytes = 0
     static let flushBytes = 1 << 20
     static let flushParts = 256
+    /// Runs before each write of the batch (the client loop lists the calls being sent as in flight).
+    private let beforeWrite: (() -> Void)?
 
-    init(_ writer: LineWriter) { self.writer = writer; parts.reserveCapacity(OutputBatch.flushParts + 2) }
+    init(_ writer: LineWriter, beforeWrite: (() -> Void)? = nil) {
+        self.writer = writer
+        self.beforeWrite = beforeWrite
+        parts.reserveCapacity(OutputBatch.flushParts + 2)
+    }
 
     deinit { flush() }
 
@@ -121,7 +127,10 @@ final class OutputBatch {
     }
 
     func flush() {
-        if !parts.isEmpty { writer.write(parts) }
+        if !parts.isEmpty {
+            beforeWrite?()
+            writer.write(parts)
+        }
         parts.removeAll(keepingCapacity: true)
         bytes = 0
         for o in owned { o.deallocate() }

@@ -132,8 +132,27 @@ final class CompiledCondition: Sendable {
     }
 
     private func numeric(_ v: JSONValue, _ cmp: (Double) -> Bool) -> Outcome {
-        guard case .number(let text) = v, let d = Double(text) else { return .uncheckable("not a number") }
+        guard case .number(let text) = v, let d = CompiledCondition.smallInteger(text) ?? Double(text) else {
+            return .uncheckable("not a number")
+        }
         return cmp(d) ? .holds : .fails
+    }
+
+    /// The value of a plain integer of up to 15 digits (exact in a Double, and what most numeric
+    /// arguments are) without going through strtod; nil for anything else, which `Double(_:)` then reads.
+    static func smallInteger(_ text: String) -> Double? {
+        var utf8 = text.utf8[...]
+        let negative = utf8.first == UInt8(ascii: "-")
+        if negative { utf8 = utf8.dropFirst() }
+        guard !utf8.isEmpty, utf8.count <= 15 else { return nil }
+        var n: Int64 = 0
+        for b in utf8 {
+            let d = b &- UInt8(ascii: "0")
+            guard d < 10 else { return nil }
+            n = n * 10 + Int64(d)
+        }
+        // "-0" stays -0.0, as Double("-0") reads it.
+        return negative ? -Double(n) : Double(n)
     }
 
     private func name(_ t: ArgumentTest) -> String { "`\(t.argument)`" }

@@ -4,8 +4,9 @@
 // Under a pipelining client hundreds of calls are in flight and answered oldest first, while
 // `InFlightCalls` searches its list from the newest end: ending each call there would scan them all.
 // So the proxy keeps the full set here, in call order, and lists only the newest one in `InFlightCalls`.
-// `current` reads exactly as if every call were listed there. A call is ended by the number `begin`
-// gave it (kept with the pending request), so each call costs O(1) amortised and no hashing.
+// `current` reads as if every call were listed there from the moment its bytes go to the server: the
+// client loop calls `publish()` right before each write, so a batch of calls updates the list once. A
+// call is ended by the number `begin` gave it (kept with the pending request): O(1) amortised, no hashing.
 
 import ContainAudit
 import Synchronization
@@ -20,6 +21,8 @@ final class InFlightTracker: Sendable {
         var live = 0
         /// The call listed in `InFlightCalls` (the newest live one), if any.
         var shown: (number: Int, tag: ToolCallTag)?
+        /// Calls were begun since the last `publish()`.
+        var unpublished = false
     }
 
     private let sink: InFlightCalls
@@ -27,14 +30,25 @@ final class InFlightTracker: Sendable {
 
     init(_ sink: InFlightCalls) { self.sink = sink }
 
-    /// Registers a forwarded call; returns its number for `end`.
+    /// Registers a call about to be forwarded; returns its number for `end`. It is listed in
+    /// `InFlightCalls` by the next `publish()`.
     func begin(_ tag: ToolCallTag) -> Int {
         state.withLock { s in
             let number = s.base + s.entries.count
             s.entries.append(tag)
             s.live += 1
-            show(number, tag, &s)
+            s.unpublished = true
             return number
+        }
+    }
+
+    /// Lists the newest live call in `InFlightCalls`; the client loop calls it before writing to the
+    /// server, so a call is listed before the server can see it.
+    func publish() {
+        state.withLock { s in
+            guard s.unpublished else { return }
+            s.unpublished = false
+            if let last = s.entries.last, let tag = last { show(s.base + s.entries.count - 1, tag, &s) }
         }
     }
 

@@ -135,7 +135,7 @@ public final class ProxySession: Sendable {
 
     private func clientLoop() {
         let reader = LineReader(fd: clientIn, maxLineBytes: maxLine.load(ordering: .relaxed), wakeFD: wakeClientReader.0)
-        let out = OutputBatch(toServer)
+        let out = OutputBatch(toServer) { [inFlight] in inFlight.publish() }
         loop: while true {
             // Nothing forwarded waits for input that has not arrived, and the reader's buffer (which the
             // batch points into) only moves when no complete line is left.
