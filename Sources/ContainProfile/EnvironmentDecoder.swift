@@ -15,16 +15,20 @@ extension ProfileDecoder {
         var explicitNamespaces: YNode?
         if let n = f["namespaces"], let items = list(n, "environment.namespaces") {
             explicitNamespaces = n
-            var set = Set<Namespace>()
-            let names = Namespace.allCases.map(\.rawValue)
+            // Collected in an array and made a set once: growing a Set<Namespace> looks its metadata up by
+            // name at run time (a scan of every protocol conformance in the binary), on every start.
+            var chosen: [Namespace] = []
             for item in items {
                 guard let s = name(item, "a namespace") else { continue }
-                if let ns = Namespace(rawValue: s) { set.insert(ns) }
-                else if s == "mnt" { set.insert(.mount) }
-                else if s == "network" { set.insert(.net) }
-                else { error(item.location, "unknown namespace '\(s)'\(Suggestion.hint(for: s, in: names)); namespaces are \(names.joined(separator: ", "))") }
+                if let ns = Namespace(rawValue: s) { chosen.append(ns) }
+                else if s == "mnt" { chosen.append(.mount) }
+                else if s == "network" { chosen.append(.net) }
+                else {
+                    let names = Namespace.allCases.map(\.rawValue)
+                    error(item.location, "unknown namespace '\(s)'\(Suggestion.hint(for: s, in: names)); namespaces are \(names.joined(separator: ", "))")
+                }
             }
-            env.namespaces = set
+            env.namespaces = Set(chosen)
         }
         if let n = f["filesystem"] { env.filesystem = decodeFilesystem(n) }
         if let n = f["network"] { env.network = decodeNetwork(n) }

@@ -20,9 +20,9 @@ public enum ErrnoNames {
         ("EHOSTUNREACH", 113), ("EALREADY", 114), ("EINPROGRESS", 115), ("ESTALE", 116), ("EDQUOT", 122),
         ("ECANCELED", 125), ("EOWNERDEAD", 130), ("ENOTRECOVERABLE", 131),
     ]
-    static let byName: [String: Int32] = Dictionary(table, uniquingKeysWith: { a, _ in a })
-
-    public static func number(_ name: String) -> Int32? { byName[name] }
+    // The first entry of a name, by a scan: these tables are read a few times per start, and a
+    // [String: Int32] built for that has its type metadata looked up by name at run time, which costs more.
+    public static func number(_ name: String) -> Int32? { table.first { $0.0 == name }?.1 }
     public static func name(_ number: Int32) -> String? { table.first { $0.1 == number }?.0 }
 }
 
@@ -37,9 +37,7 @@ public enum SocketFamilies {
         ("ieee802154", 36), ("caif", 37), ("alg", 38), ("nfc", 39), ("vsock", 40), ("kcm", 41), ("qipcrtr", 42),
         ("smc", 43), ("xdp", 44), ("mctp", 45),
     ]
-    static let byName: [String: Int32] = Dictionary(table, uniquingKeysWith: { a, _ in a })
-
-    public static func number(_ name: String) -> Int32? { byName[name] }
+    public static func number(_ name: String) -> Int32? { table.first { $0.0 == name }?.1 }
     public static var names: [String] { table.map(\.0) }
 }
 
@@ -69,8 +67,6 @@ public enum ArgumentConstants {
         ("SOCK_STREAM", 1), ("SOCK_DGRAM", 2), ("SOCK_RAW", 3), ("SOCK_SEQPACKET", 5), ("SOCK_PACKET", 10),
     ] + SocketFamilies.table.map { ("AF_" + $0.0.uppercased(), UInt64($0.1)) }
 
-    static let byName: [String: UInt64] = Dictionary(table, uniquingKeysWith: { a, _ in a })
-
-    public static func value(_ name: String) -> UInt64? { byName[name] }
+    public static func value(_ name: String) -> UInt64? { table.first { $0.0 == name }?.1 }
     public static var names: [String] { table.map(\.0) }
 }

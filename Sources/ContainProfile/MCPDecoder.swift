@@ -12,10 +12,11 @@ extension ProfileDecoder {
             else { m.maxLineBytes = Int(v) }
         }
         if let n = f["tools"] { m.tools = decodeTools(n) }
-        var ids: [String: SourceLocation] = [:]
+        var ids = NamedPlaces()
         func claim(_ id: String, _ at: SourceLocation) {
-            if let prev = ids[id] { error(at, "rule id '\(id)' is already used at \(ref(prev, at)); ids name rules in denials and must be unique") }
-            else { ids[id] = at }
+            if !ids.add(id, at), let prev = ids.place(of: id) {
+                error(at, "rule id '\(id)' is already used at \(ref(prev, at)); ids name rules in denials and must be unique")
+            }
         }
         if let n = f["conditions"], let items = list(n, "mcp.conditions") {
             for (i, item) in items.enumerated() {
@@ -63,11 +64,11 @@ extension ProfileDecoder {
         var t = ToolPolicy()
         guard let f = fields(node, "mcp.tools", known: ["default", "allow", "deny", "hide"]) else { return t }
         if let n = f["default"], let v = choice(n, "mcp.tools.default", ["allow", "deny"]), let d = ToolDefault(rawValue: v) { t.defaultAction = d }
-        var allowAt: [String: SourceLocation] = [:]
+        var allowAt = NamedPlaces()
         if let n = f["allow"], let items = list(n, "mcp.tools.allow") {
             for item in items {
                 guard let s = name(item, "a tool name") else { continue }
-                if allowAt[s] == nil { allowAt[s] = item.location; t.allow.append(s) }
+                if allowAt.add(s, item.location) { t.allow.append(s) }
             }
         }
         for (key, isHide) in [("deny", false), ("hide", true)] {
@@ -75,7 +76,7 @@ extension ProfileDecoder {
             var out: [String] = []
             for item in items {
                 guard let s = name(item, "a tool name") else { continue }
-                if let at = allowAt[s] {
+                if allowAt.contains(s), let at = allowAt.place(of: s) {
                     error(item.location, "tool '\(s)' is both allowed (\(ref(at, item.location))) and \(isHide ? "hidden (hidden tools are denied)" : "denied"); the allow entry can never take effect, remove one")
                 }
                 if !out.contains(s) { out.append(s) }
@@ -312,17 +313,17 @@ extension ProfileDecoder {
         var r = PathRule(id: id, tools: tools)
         r.location = node.location
         if let n = f["fields"], let v = names(n, "fields") { r.fields = v }
-        var allowAt: [String: SourceLocation] = [:]
+        var allowAt = NamedPlaces()
         if let n = f["allow"], let items = list(n, "allow") {
             for item in items {
                 guard let g = pathGlob(item) else { continue }
-                if allowAt[g] == nil { allowAt[g] = item.location; r.allow.append(g) }
+                if allowAt.add(g, item.location) { r.allow.append(g) }
             }
         }
         if let n = f["deny"], let items = list(n, "deny") {
             for item in items {
                 guard let g = pathGlob(item) else { continue }
-                if let at = allowAt[g] { error(item.location, "path '\(g)' is both allowed (\(ref(at, item.location))) and denied; remove one") }
+                if allowAt.contains(g), let at = allowAt.place(of: g) { error(item.location, "path '\(g)' is both allowed (\(ref(at, item.location))) and denied; remove one") }
                 if !r.deny.contains(g) { r.deny.append(g) }
             }
         }

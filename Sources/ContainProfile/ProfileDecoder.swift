@@ -30,24 +30,26 @@ struct ProfileDecoder {
         // `audit:` with nothing after it is an empty section, not a type error.
         if case .scalar(let s, true) = node.kind, YScalar.isNull(s) {
             for r in required { error(node.location, "\(what) is missing the required key '\(r)'") }
-            return Fields(node: node, byKey: [:])
+            return Fields(node: node, pairs: [])
         }
         guard case .mapping(let pairs) = node.kind else {
             error(node.location, "\(what) must be a mapping (key: value), found \(node.typeName)")
             return nil
         }
-        var byKey: [String: YPair] = [:]
+        var knownPairs: [YPair] = []
+        knownPairs.reserveCapacity(pairs.count)
         for p in pairs {
             if known.contains(p.key) {
-                byKey[p.key] = p
+                knownPairs.append(p)
             } else {
                 error(p.keyLocation, "unknown key '\(p.key)' in \(what)\(Suggestion.hint(for: p.key, in: known))")
             }
         }
-        for r in required where byKey[r] == nil {
+        let f = Fields(node: node, pairs: knownPairs)
+        for r in required where f[r] == nil {
             error(node.location, "\(what) is missing the required key '\(r)'")
         }
-        return Fields(node: node, byKey: byKey)
+        return f
     }
 
     mutating func list(_ node: YNode, _ what: String) -> [YNode]? {
@@ -94,7 +96,8 @@ struct ProfileDecoder {
     mutating func names(_ node: YNode, _ what: String) -> [String]? {
         guard let items = list(node, what) else { return nil }
         var out: [String] = []
-        for item in items { if let s = name(item, "an entry of \(what)"), !out.contains(s) { out.append(s) } }
+        let entry = "an entry of \(what)"
+        for item in items { if let s = name(item, entry), !out.contains(s) { out.append(s) } }
         return out
     }
 
@@ -186,6 +189,8 @@ struct ProfileDecoder {
     }
 
     mutating func expand(_ s: String, at loc: SourceLocation, _ what: String) -> String? {
+        // Most values name no variable: nothing to copy.
+        if s.utf8.first != UInt8(ascii: "~"), !s.utf8.contains(UInt8(ascii: "$")) { return s }
         var out = ""
         var ok = true
         var rest = Substring(s)
@@ -195,7 +200,7 @@ struct ProfileDecoder {
             if variables.home.isEmpty { error(loc, "\(what) uses '~' but the home directory is unknown (set HOME)"); ok = false }
         }
         while let dollar = rest.firstIndex(of: "$") {
-            out += rest[..<dollar]
+            out.append(contentsOf: rest[..<dollar])
             let after = rest[rest.index(after: dollar)...]
             if after.first == "$" { out += "$"; rest = after.dropFirst(); continue }
             guard after.first == "{" else { out += "$"; rest = after; continue }
@@ -222,7 +227,7 @@ struct ProfileDecoder {
                 }
             }
         }
-        out += rest
+        out.append(contentsOf: rest)
         return ok ? out : nil
     }
 
@@ -242,12 +247,14 @@ struct ProfileDecoder {
     }
 }
 
-/// A mapping's known entries by key.
+/// A mapping's known entries by key. Mappings have a handful of keys and no duplicates (the YAML reader
+/// refuses them, merging keeps one per key), so a scan beats building a dictionary for every mapping.
 struct Fields {
     let node: YNode
-    let byKey: [String: YPair]
-    subscript(_ key: String) -> YNode? { byKey[key]?.value }
-    func keyLocation(_ key: String) -> SourceLocation? { byKey[key]?.keyLocation }
+    let pairs: [YPair]
+    subscript(_ key: String) -> YNode? { pair(key)?.value }
+    func keyLocation(_ key: String) -> SourceLocation? { pair(key)?.keyLocation }
+    private func pair(_ key: String) -> YPair? { pairs.last { $0.key == key } }
 }
 
 extension String {

@@ -46,7 +46,7 @@ public struct ProfileLoader: Sendable {
         }
         switch Self.readText(path) {
         case .failure(let d): return (nil, [d])
-        case .success(let text): return run(text: text, path: path, displayName: path)
+        case .text(let text): return run(text: text, path: path, displayName: path)
         }
     }
 
@@ -79,6 +79,7 @@ public struct ProfileLoader: Sendable {
     /// Errors first, then warnings; files in the order first mentioned, then by line and column, so the
     /// output reads top to bottom like a compiler's.
     static func ordered(_ d: [Diagnostic], first: String? = nil) -> [Diagnostic] {
+        if d.count < 2 { return d }   // a clean profile: no set, no ranks, no sort
         var seen = Set<Diagnostic>()
         let unique = d.filter { seen.insert($0).inserted }
         var fileRank: [String: Int] = [:]
@@ -168,7 +169,7 @@ public struct ProfileLoader: Sendable {
         }
         let baseText: String
         switch Self.readText(basePath) {
-        case .success(let t): baseText = t
+        case .text(let t): baseText = t
         case .failure(let d):
             diags.append(Diagnostic(ext.location, .error, "extends '\(target)': \(d.message)"))
             return ownTree
@@ -192,8 +193,15 @@ public struct ProfileLoader: Sendable {
 
     // MARK: - Reading
 
+    /// A file's text or why there is none. Not `Result<String, Diagnostic>`: building that type's
+    /// metadata checks `Diagnostic: Error` by scanning every conformance in the binary, on every start.
+    enum TextRead {
+        case text(String)
+        case failure(Diagnostic)
+    }
+
     /// The file as UTF-8 text; errors name the file and say what to do.
-    static func readText(_ path: String) -> Result<String, Diagnostic> {
+    static func readText(_ path: String) -> TextRead {
         let here = SourceLocation(file: path, line: 1, column: 1)
         var st = stat()
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
@@ -204,26 +212,36 @@ public struct ProfileLoader: Sendable {
             return .failure(Diagnostic(here, .error, "cannot open: \(String(cString: strerror(errno)))"))
         }
         defer { close(fd) }
+        // Sized from the stat above (one read for a profile), grown if the file grows meanwhile; a
+        // zero-filled 64 KiB chunk used to cost more page faults than reading a 2 KiB profile.
+        let expected = st.st_size > 0 ? min(Int(st.st_size), maxFileBytes) : 0
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }   // EINTR: retry, nothing was consumed
-                return .failure(Diagnostic(here, .error, "cannot read: \(String(cString: strerror(errno)))"))
-            }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            if bytes.count > maxFileBytes {
-                return .failure(Diagnostic(here, .error, "larger than \(maxFileBytes / 1024) KiB; a profile is a small hand-written file"))
+        bytes.reserveCapacity(expected + 1)
+        let failure: Diagnostic? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk in
+            while true {
+                let n = read(fd, chunk.baseAddress, chunk.count)
+                if n < 0 {
+                    if errno == EINTR { continue }   // EINTR: retry, nothing was consumed
+                    return Diagnostic(here, .error, "cannot read: \(String(cString: strerror(errno)))")
+                }
+                if n == 0 { return nil }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+                if bytes.count > maxFileBytes {
+                    return Diagnostic(here, .error, "larger than \(maxFileBytes / 1024) KiB; a profile is a small hand-written file")
+                }
             }
         }
+        if let failure { return .failure(failure) }
         return decodeUTF8(bytes, file: path)
     }
 
     /// UTF-8 or a diagnostic at the first invalid byte.
-    static func decodeUTF8(_ bytes: [UInt8], file: String) -> Result<String, Diagnostic> {
-        if let s = String(validating: bytes, as: UTF8.self) { return .success(s) }
+    static func decodeUTF8(_ bytes: [UInt8], file: String) -> TextRead {
+        // Decoding repairs invalid sequences, so the text is valid exactly when it kept every byte. This is
+        // the stdlib's specialised UTF-8 path; `String(validating:as:)` is generic over the encoding and
+        // instantiates its metadata at run time, on every start.
+        let s = String(decoding: bytes, as: UTF8.self)
+        if s.utf8.count == bytes.count, s.utf8.elementsEqual(bytes) { return .text(s) }
         var line = 1, col = 1
         var it = bytes.makeIterator()
         var utf8 = UTF8()

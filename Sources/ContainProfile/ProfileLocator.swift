@@ -20,10 +20,12 @@ public enum ProfileLocator {
     /// Only among the shipped profiles (what `extends: NAME` means).
     public static func resolveShipped(_ name: String, environment: [String: String]? = nil) -> String? {
         guard isPlainName(name) else { return nil }
-        for dir in searchDirectories(environment: environment) {
-            let candidate = dir + "/" + name + ".yaml"
-            if isRegularFile(candidate) { return candidate }
-        }
+        let file = "/" + name + ".yaml"
+        // The directories in `searchDirectories` order, but the ones found from the executable (a readlink
+        // and several stats) only when CONTAIN_PROFILE_PATH has no such file.
+        let fromEnv = environmentDirectories(environment)
+        for dir in fromEnv where isRegularFile(dir + file) { return dir + file }
+        for dir in executableDirectories(after: fromEnv) where isRegularFile(dir + file) { return dir + file }
         return nil
     }
 
@@ -56,35 +58,46 @@ public enum ProfileLocator {
     /// `$CONTAIN_PROFILE_PATH` (colon-separated), then the source tree's `profiles/` when running from a
     /// SwiftPM build directory, then `<prefix>/share/contain/profiles` next to an installed binary.
     public static func searchDirectories(environment: [String: String]? = nil) -> [String] {
-        var dirs: [String] = []
+        let fromEnv = environmentDirectories(environment)
+        return fromEnv + executableDirectories(after: fromEnv)
+    }
+
+    static func environmentDirectories(_ environment: [String: String]?) -> [String] {
         let fromEnv = environment.map { $0["CONTAIN_PROFILE_PATH"] } ?? getenv("CONTAIN_PROFILE_PATH").map { String(cString: $0) }
-        if let fromEnv {
-            dirs += fromEnv.split(separator: ":").map(String.init).filter { !$0.isEmpty }
-        }
-        if let exe = executablePath() {
-            let exeDir = PathText.directory(of: exe)
-            // .build/release/contain resolves to .build/<triple>/release/contain: try both depths, and only
-            // accept a directory that sits next to Package.swift, so an installed binary never picks up a
-            // stray /profiles.
-            for up in ["/../..", "/../../.."] {
-                let root = PathText.collapse(exeDir + up)
-                let candidate = (root == "/" ? "" : root) + "/profiles"
-                if isDirectory(candidate), isRegularFile(root + "/Package.swift"), !dirs.contains(candidate) {
-                    dirs.append(candidate)
-                }
+        guard let fromEnv else { return [] }
+        return fromEnv.split(separator: ":").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// The directories found from the executable's location, leaving out any already in `earlier`.
+    static func executableDirectories(after earlier: [String]) -> [String] {
+        var dirs: [String] = []
+        guard let exe = executablePath() else { return dirs }
+        let exeDir = PathText.directory(of: exe)
+        // .build/release/contain resolves to .build/<triple>/release/contain: try both depths, and only
+        // accept a directory that sits next to Package.swift, so an installed binary never picks up a
+        // stray /profiles.
+        for up in ["/../..", "/../../.."] {
+            let root = PathText.collapse(exeDir + up)
+            let candidate = (root == "/" ? "" : root) + "/profiles"
+            if isDirectory(candidate), isRegularFile(root + "/Package.swift"), !earlier.contains(candidate), !dirs.contains(candidate) {
+                dirs.append(candidate)
             }
-            let installed = PathText.collapse(exeDir + "/../share/contain/profiles")
-            if isDirectory(installed), !dirs.contains(installed) { dirs.append(installed) }
         }
+        let installed = PathText.collapse(exeDir + "/../share/contain/profiles")
+        if isDirectory(installed), !earlier.contains(installed), !dirs.contains(installed) { dirs.append(installed) }
         return dirs
     }
 
     static func executablePath() -> String? {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        buf[n] = 0
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(PATH_MAX) + 1) { buf -> String? in
+            guard let base = buf.baseAddress else { return nil }
+            let n = base.withMemoryRebound(to: CChar.self, capacity: buf.count) { readlink("/proc/self/exe", $0, buf.count - 1) }
+            guard n > 0 else { return nil }
+            // readlink does not terminate the text; the old reader stopped at the first NUL, so does this.
+            let text = UnsafeBufferPointer(rebasing: buf[0..<n])
+            let end = text.firstIndex(of: 0) ?? n
+            return String(decoding: UnsafeBufferPointer(rebasing: text[0..<end]), as: UTF8.self)
+        }
     }
 
     static func isRegularFile(_ path: String) -> Bool {

@@ -17,13 +17,14 @@ public struct ProfileVariables: Sendable {
     /// The calling process's view: workspace = `workspace` or the current directory, home = $HOME (or the
     /// password database when $HOME is unset), environment = the process environment.
     public static func current(workspace: String? = nil) -> ProfileVariables {
-        var env: [String: String] = [:]
+        var count = 0
+        while environ[count] != nil { count += 1 }
+        // Sized up front: growing a [String: String] rehashes it and looks its storage type up by name at
+        // run time (a scan of the binary's protocol conformances), which cost more than the loader itself.
+        var env = [String: String](minimumCapacity: count)
         var p = environ
         while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") {
-                env[String(s[..<eq])] = String(s[s.index(after: eq)...])
-            }
+            if let (name, value) = split(entry) { env[name] = value }
             p += 1
         }
         var home = env["HOME"] ?? ""
@@ -34,10 +35,29 @@ public struct ProfileVariables: Sendable {
         return ProfileVariables(workspace: ws, home: home, environment: env)
     }
 
+    /// `NAME=VALUE` at the first `=`. An ASCII entry (all of them in practice) is split on its bytes;
+    /// anything else goes the way it always did, through Characters, so a `=` that a combining mark
+    /// joins to its neighbour is not a separator there either.
+    static func split(_ entry: UnsafePointer<CChar>) -> (String, String)? {
+        let length = strlen(entry)
+        return entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes -> (String, String)? in
+            let all = UnsafeBufferPointer(start: bytes, count: length)
+            if all.allSatisfy({ $0 < 0x80 }) {
+                guard let eq = all.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+                return (String(decoding: UnsafeBufferPointer(rebasing: all[..<eq]), as: UTF8.self),
+                        String(decoding: UnsafeBufferPointer(rebasing: all[(eq + 1)...]), as: UTF8.self))
+            }
+            let s = String(cString: entry)
+            guard let eq = s.firstIndex(of: "=") else { return nil }
+            return (String(s[..<eq]), String(s[s.index(after: eq)...]))
+        }
+    }
+
     static func currentDirectory() -> String {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buf, buf.count) != nil else { return "/" }
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(PATH_MAX) + 1) { buf in
+            guard let base = buf.baseAddress, getcwd(base, buf.count) != nil else { return "/" }
+            return String(cString: base)
+        }
     }
 }
 
@@ -50,18 +70,23 @@ enum PathText {
 
     /// Collapses `//`, `/./` and a trailing `/`; keeps `..` (callers that must refuse it check first).
     static func normalize(_ path: String) -> String {
-        var parts: [Substring] = []
+        var out = ""
+        out.reserveCapacity(path.utf8.count + 1)
         for c in path.split(separator: "/", omittingEmptySubsequences: true) where c != "." {
-            parts.append(c)
+            out.append("/")
+            out.append(contentsOf: c)
         }
-        return "/" + parts.joined(separator: "/")
+        return out.isEmpty ? "/" : out
     }
 
     /// `dir/rel` without `.` components or doubled slashes; relative stays relative, `..` is kept (the
     /// file system resolves it, symlinks included).
     static func join(_ dir: String, _ rel: String) -> String {
-        let parts = (dir + "/" + rel).split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
-        let joined = parts.joined(separator: "/")
+        var joined = ""
+        for c in (dir + "/" + rel).split(separator: "/", omittingEmptySubsequences: true) where c != "." {
+            if !joined.isEmpty { joined.append("/") }
+            joined.append(contentsOf: c)
+        }
         return dir.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
@@ -71,7 +96,9 @@ enum PathText {
         for c in path.split(separator: "/", omittingEmptySubsequences: true) where c != "." {
             if c == ".." { _ = parts.popLast() } else { parts.append(c) }
         }
-        return "/" + parts.joined(separator: "/")
+        var out = ""
+        for c in parts { out.append("/"); out.append(contentsOf: c) }
+        return out.isEmpty ? "/" : out
     }
 
     static func hasDotDot(_ path: String) -> Bool {

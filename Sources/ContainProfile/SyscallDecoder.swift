@@ -23,42 +23,46 @@ extension ProfileDecoder {
 
         // Names written one by one (not through a group), to catch "allowed and denied" contradictions;
         // a group member that is also denied is the normal "group minus a few" idiom.
-        var explicitAllow: [String: SourceLocation] = [:]
+        // Names with the place they were first written: a Set<String> for membership and a list for the
+        // place, read only when a message needs it. A [String: SourceLocation] has its type metadata
+        // looked up by name (a scan of every conformance in the binary) the first time it grows.
+        var explicitAllow = NamedPlaces()
         if let n = f["allow"], let items = list(n, "environment.syscalls.allow") {
             var allowed: [String] = []
-            var seen = Set<String>()
+            // Sized for a whole architecture's table up front: growing the set rehashed it several times.
+            var seen = Set<String>(minimumCapacity: 512)
             for item in items {
                 guard let s = name(item, "an entry of environment.syscalls.allow") else { continue }
                 for sc in syscallNames(s, at: item.location) where seen.insert(sc).inserted { allowed.append(sc) }
-                if !s.hasPrefix("@"), explicitAllow[s] == nil { explicitAllow[s] = item.location }
+                if !s.hasPrefix("@") { explicitAllow.add(s, item.location) }
             }
             p.allow = allowed
         }
 
         var rules: [SyscallRule] = []
-        var denied: [String: SourceLocation] = [:]
+        var denied = NamedPlaces()
         func addUnconditional(_ list: YNode?, _ key: String, kill: Bool, into rules: inout [SyscallRule], decoder d: inout ProfileDecoder) {
             guard let list, let items = d.list(list, "environment.syscalls.\(key)") else { return }
+            let entry = "an entry of environment.syscalls.\(key)"
             for item in items {
                 var nameNode = item
                 var e = errnoValue
                 if case .mapping = item.kind {
-                    guard let g = d.fields(item, "an entry of environment.syscalls.\(key)",
+                    guard let g = d.fields(item, entry,
                                            known: kill ? ["name"] : ["name", "errno"], required: ["name"]),
                           let nn = g["name"] else { continue }
                     nameNode = nn
                     if let en = g["errno"], let v = d.errnoNumber(en, "errno") { e = v }
                 }
-                guard let s = d.name(nameNode, "an entry of environment.syscalls.\(key)") else { continue }
+                guard let s = d.name(nameNode, entry) else { continue }
                 for sc in d.syscallNames(s, at: nameNode.location) {
-                    if let other = denied[sc] {
-                        if !s.hasPrefix("@") {
+                    if !denied.add(sc, nameNode.location) {
+                        if !s.hasPrefix("@"), let other = denied.place(of: sc) {
                             d.warning(nameNode.location, "'\(sc)' is already denied or killed at \(d.ref(other, nameNode.location)); the first entry wins")
                         }
                         continue
                     }
-                    denied[sc] = nameNode.location
-                    if !s.hasPrefix("@"), let at = explicitAllow[sc] {
+                    if !s.hasPrefix("@"), explicitAllow.contains(sc), let at = explicitAllow.place(of: sc) {
                         d.error(nameNode.location, "'\(sc)' is both allowed (\(d.ref(at, nameNode.location))) and \(kill ? "killed" : "denied"); remove one of them")
                     }
                     rules.append(SyscallRule(id: "syscalls.\(key)", syscall: sc, action: kill ? .kill : .errno(e), location: nameNode.location))
@@ -223,5 +227,38 @@ extension ProfileDecoder {
             return nil
         }
         return total
+    }
+}
+
+/// Names with the place each was first written. Membership is a set lookup; the place, which only messages
+/// need, is found by a scan while the list is short and through a dictionary once it is long (so a huge
+/// hostile list cannot make every message a scan of it).
+struct NamedPlaces {
+    private static let scanLimit = 64
+    private var names = Set<String>()
+    private var places: [(String, SourceLocation)] = []
+    private var index: [String: SourceLocation]?
+
+    /// Records `name` at `location` unless it is already there; false when it was.
+    @discardableResult
+    mutating func add(_ name: String, _ location: SourceLocation) -> Bool {
+        guard names.insert(name).inserted else { return false }
+        if index != nil {
+            index?[name] = location
+        } else {
+            places.append((name, location))
+            if places.count > Self.scanLimit {
+                index = Dictionary(places, uniquingKeysWith: { first, _ in first })
+                places = []
+            }
+        }
+        return true
+    }
+
+    func contains(_ name: String) -> Bool { names.contains(name) }
+
+    func place(of name: String) -> SourceLocation? {
+        if let index { return index[name] }
+        return places.first { $0.0 == name }?.1
     }
 }

@@ -165,21 +165,53 @@ public enum SyscallGroups {
 
     public static var names: [String] { table.map(\.name).sorted() }
 
-    /// The native syscalls of a group, groups inside it expanded, sorted; nil for an unknown group.
-    public static func expand(_ name: String) -> [String]? {
-        guard byName[name] != nil else { return nil }
-        var out = Set<String>()
-        var seen = Set<String>()
-        collect(name, into: &out, seen: &seen)
-        return out.sorted()
+    /// A group by name: a scan of ~30 short names costs less than building (and hashing into) `byName`
+    /// on the start-up path.
+    static func group(named name: String) -> SyscallGroup? {
+        table.first { $0.name == name }
     }
 
-    private static func collect(_ name: String, into out: inout Set<String>, seen: inout Set<String>) {
+    /// The native syscalls of a group, groups inside it expanded, sorted; nil for an unknown group.
+    public static func expand(_ name: String) -> [String]? {
+        guard let g = group(named: name) else { return nil }
+        // Every member list is sorted and free of duplicates (a test holds the table to that), so the
+        // expansion is a merge of sorted lists: no set of strings and no sort on every profile load.
+        var merged: [String] = []
+        var seen: [String] = []
+        collect(g, into: &merged, seen: &seen)
+        return merged.filter { SyscallNames.isNative($0) }
+    }
+
+    private static func collect(_ g: SyscallGroup, into merged: inout [String], seen: inout [String]) {
         // `seen` guards against a cycle in the table itself (a test also forbids one).
-        guard seen.insert(name).inserted, let g = byName[name] else { return }
+        guard !seen.contains(g.name) else { return }
+        seen.append(g.name)
+        var calls: [String] = []
+        calls.reserveCapacity(g.members.count)
         for m in g.members {
-            if m.hasPrefix("@") { collect(m, into: &out, seen: &seen) }
-            else if SyscallNames.isNative(m) { out.insert(m) }
+            if m.hasPrefix("@") {
+                if let inner = group(named: m) { collect(inner, into: &merged, seen: &seen) }
+            } else {
+                calls.append(m)
+            }
         }
+        merged = mergeSorted(merged, calls)
+    }
+
+    /// The union of two sorted, duplicate-free lists, sorted and duplicate-free.
+    static func mergeSorted(_ a: [String], _ b: [String]) -> [String] {
+        if a.isEmpty { return b }
+        if b.isEmpty { return a }
+        var out: [String] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count, j < b.count {
+            if a[i] < b[j] { out.append(a[i]); i += 1 }
+            else if b[j] < a[i] { out.append(b[j]); j += 1 }
+            else { out.append(a[i]); i += 1; j += 1 }
+        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
     }
 }

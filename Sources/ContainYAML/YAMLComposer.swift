@@ -34,7 +34,22 @@ public enum YAMLComposer {
         try bytes.withUnsafeBufferPointer { run($0, single: false, maxDepth: maxDepth) }.get()
     }
 
-    static func run(_ input: UnsafeBufferPointer<UInt8>, single: Bool, maxDepth: Int) -> Result<[YAMLNode], YAMLError> {
+    /// What `run` returns. Not `Result<[YAMLNode], YAMLError>`: a generic type with an `Error` requirement
+    /// has its metadata built at run time through a scan of every protocol conformance in the binary,
+    /// which cost more than composing a profile.
+    enum Outcome {
+        case success([YAMLNode])
+        case failure(YAMLError)
+
+        func get() throws(YAMLError) -> [YAMLNode] {
+            switch self {
+            case .success(let documents): return documents
+            case .failure(let error): throw error
+            }
+        }
+    }
+
+    static func run(_ input: UnsafeBufferPointer<UInt8>, single: Bool, maxDepth: Int) -> Outcome {
         // libyaml asserts a non-NULL input; an empty text is an empty stream anyway.
         guard let base = input.baseAddress, !input.isEmpty else { return .success([]) }
         // The parser keeps pointers to itself (the string reader's handler data): it must not move.

@@ -76,3 +76,39 @@ import Testing
         #expect(current == generated, "docs/syscall-groups.md is out of date; regenerate it (see its header)")
     }
 }
+
+/// `expand` merges the member lists instead of hashing and sorting; these hold it to what a set and a sort
+/// give, for every group, and hold the table to the order the merge relies on.
+@Suite struct SyscallGroupExpansion {
+    @Test func everyMemberListIsSortedWithoutDuplicates() {
+        for g in SyscallGroups.table {
+            let calls = g.members.filter { !$0.hasPrefix("@") }
+            #expect(calls == calls.sorted(), "\(g.name): members out of order (the merge in expand needs them sorted)")
+            #expect(Set(calls).count == calls.count, "\(g.name) lists a call twice")
+        }
+    }
+
+    @Test func expansionEqualsTheSortedSetOfNativeMembers() throws {
+        func reference(_ name: String, _ seen: inout Set<String>) -> Set<String> {
+            guard seen.insert(name).inserted, let g = SyscallGroups.byName[name] else { return [] }
+            var out = Set<String>()
+            for m in g.members {
+                if m.hasPrefix("@") { out.formUnion(reference(m, &seen)) } else if SyscallNames.nativeSet.contains(m) { out.insert(m) }
+            }
+            return out
+        }
+        for g in SyscallGroups.table {
+            var seen = Set<String>()
+            let expected = reference(g.name, &seen).sorted()
+            let got = try #require(SyscallGroups.expand(g.name))
+            #expect(got == expected, "\(g.name)")
+        }
+        #expect(try #require(SyscallGroups.expand("@system-service")).count > 250)
+    }
+
+    @Test func mergeKeepsOrderAndDropsDuplicates() {
+        #expect(SyscallGroups.mergeSorted(["a", "c", "e"], ["b", "c", "d", "f"]) == ["a", "b", "c", "d", "e", "f"])
+        #expect(SyscallGroups.mergeSorted([], ["x"]) == ["x"])
+        #expect(SyscallGroups.mergeSorted(["_llseek", "close"], ["@x", "_llseek"]) == ["@x", "_llseek", "close"])
+    }
+}
