@@ -69,6 +69,10 @@ public enum SeccompCompiler {
     /// `skipping`: the filter's default action, whose regions need no rules; they are neither computed nor
     /// returned (the next items still lose them from `remaining`).
     static func regions(_ entry: PlanEntry, actions: ActionMap, skipping: UInt32? = nil) throws(SeccompError) -> [(UInt32, [ConditionTerm])] {
+        if entry.items.isEmpty { // most syscalls: one unconditional action
+            let base = actions.action(entry.base.verdict)
+            return base == skipping ? [] : [(base, [.always])]
+        }
         var remaining = ConditionRegion.everything
         var out: [UInt32: [ConditionTerm]] = [:]
         var order: [UInt32] = []

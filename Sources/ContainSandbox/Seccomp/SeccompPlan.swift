@@ -122,7 +122,7 @@ struct SeccompPlan: Sendable {
     init(_ policy: SyscallPolicy, brokerNetwork: Bool = false) throws(SeccompError) {
         defaultDecision = PlanDecision(verdict: FilterVerdict(policy.defaultAction), rule: BuiltinRule.defaultAction)
         allowForeignArchitectures = policy.allowForeignArchitectures
-        var entries: [String: PlanEntry] = [:]
+        var entries = [String: PlanEntry](minimumCapacity: policy.allow.count + policy.rules.count + 32)
         let def = defaultDecision
 
         func entry(_ name: String) -> PlanEntry { entries[name] ?? PlanEntry(name: name, items: [], base: def) }
@@ -158,10 +158,9 @@ struct SeccompPlan: Sendable {
             if decision.verdict == .allow { allowing[rule.syscall, default: []].append(item) }
             else { refusing[rule.syscall, default: []].append(item) }
         }
-        for (name, var e) in entries {
-            e.items = (refusing[name] ?? []) + (allowing[name] ?? [])
-            entries[name] = e
-        }
+        // Only syscalls with argument rules have items (mutating while iterating `entries` would copy it).
+        for name in refusing.keys { entries[name]?.items = (refusing[name] ?? []) + (allowing[name] ?? []) }
+        for name in allowing.keys where refusing[name] == nil { entries[name]?.items = allowing[name] ?? [] }
 
         for name in Self.launcherSyscalls {
             var e = entry(name)
@@ -173,16 +172,17 @@ struct SeccompPlan: Sendable {
         if brokerNetwork { try Self.addBroker(into: &entries, defaultDecision: def) }
 
         // Refusing items first, most severe first; stable within a severity (profile order, then built-ins).
-        for (name, var e) in entries {
+        self.entries = entries.mapValues { e in
+            guard e.items.count > 1 else { return e }
+            var e = e
             let indexed = e.items.enumerated().map { ($0.offset, $0.element) }
             e.items = indexed.sorted { a, b in
                 let sa = a.1.decision.verdict.itemRank
                 let sb = b.1.decision.verdict.itemRank
                 return sa != sb ? sa > sb : a.0 < b.0
             }.map { $0.1 }
-            entries[name] = e
+            return e
         }
-        self.entries = entries
     }
 
     /// Whatever would let connect run goes to the broker instead (an allow rule must not bypass it);
@@ -261,7 +261,10 @@ struct SeccompPlan: Sendable {
             guard let n = SocketFamilies.number(f) else { throw .unknownSocketFamily(f) }
             families.append(n)
         }
-        refuse("socket", try noneOf(0, families.map { .eq32($0) }, name: "socket"), eafnosupport, BuiltinRule.socketFamilies)
+        // noneOf() subtracts (the costly part of planning): skipped where refuse() would drop the result.
+        if existing("socket").canAllow {
+            refuse("socket", try noneOf(0, families.map { .eq32($0) }, name: "socket"), eafnosupport, BuiltinRule.socketFamilies)
+        }
         var raw: [ConditionTerm] = []
         for fam in families where fam == 2 || fam == 10 {
             for t in [SocketFamilies.sockRaw, SocketFamilies.sockPacket] {
@@ -270,7 +273,9 @@ struct SeccompPlan: Sendable {
         }
         refuse("socket", ConditionRegion(terms: raw), eperm, BuiltinRule.rawSockets)
 
-        refuse("personality", try noneOf(0, [.eq32(0), .eq32(0xffff_ffff)], name: "personality"), eperm, BuiltinRule.personality)
+        if existing("personality").canAllow {
+            refuse("personality", try noneOf(0, [.eq32(0), .eq32(0xffff_ffff)], name: "personality"), eperm, BuiltinRule.personality)
+        }
         refuse("prctl", try anyOf(0, PrctlOptions.refused.map { .eq32($0) }), eperm, BuiltinRule.prctl)
         refuse("ioctl", try anyOf(1, [.eq32(IoctlNames.tiocsti), .eq32(IoctlNames.tioclinux)]), eperm, BuiltinRule.ttyInjection)
 
@@ -279,7 +284,7 @@ struct SeccompPlan: Sendable {
         }
         for (name, index) in [("mknod", 1), ("mknodat", 2)] {
             let harmless = FileModes.harmlessNodeTypes.map { ArgComparison.masked(FileModes.typeMask, $0) }
-            refuse(name, try noneOf(index, harmless, name: name), eperm, BuiltinRule.deviceNodes)
+            if existing(name).canAllow { refuse(name, try noneOf(index, harmless, name: name), eperm, BuiltinRule.deviceNodes) }
         }
     }
 }
