@@ -32,15 +32,21 @@ public enum SyscallNames {
     /// architecture (libseccomp's negative pseudo numbers, e.g. `socketcall` on x86_64).
     public static func number(_ name: String) -> Int32? {
         guard isPlausibleName(name) else { return nil }
-        let n = seccomp_syscall_resolve_name(name)
+        let n = resolve(name)
         return n >= 0 ? n : nil
     }
 
     /// libseccomp knows the name, but for another architecture only.
     public static func isForeignOnly(_ name: String) -> Bool {
         guard isPlausibleName(name) else { return false }
-        let n = seccomp_syscall_resolve_name(name)
+        let n = resolve(name)
         return n < 0 && n != -1 // __NR_SCMP_ERROR
+    }
+
+    /// libseccomp's number for a name. `withCString` hands a short (inline) string over from a stack copy;
+    /// passing the String itself converts it through a heap-allocated C string, once per group member.
+    private static func resolve(_ name: String) -> Int32 {
+        name.withCString { seccomp_syscall_resolve_name($0) }
     }
 
     /// Lower-case letters, digits and `_`: anything else (a NUL would cut the C string short) is no syscall.
