@@ -241,6 +241,30 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 }
 
+@Test func arrivedBytesJoinTheBufferWithoutMovingIt() throws {
+    // The loops gather lines that have already arrived into the current batch; the buffered bytes (which
+    // the batch points into) must stay where they are, and nothing may block.
+    var fds: [Int32] = [-1, -1], wake: [Int32] = [-1, -1]
+    #expect(pipe(&fds) == 0 && pipe(&wake) == 0)
+    defer { for fd in fds + wake { close(fd) } }
+    let reader = LineReader(fd: fds[0], maxLineBytes: 1 << 16, wakeFD: wake[0])
+    #expect(!reader.readArrivedInPlace())            // nothing has arrived: returns at once
+    try ProxyRig.writeAll(fds[1], bytes("{\"a\":1}\n{\"b\""))
+    guard case .line(let first, _) = reader.next() else { Issue.record("no first line"); return }
+    let firstStart = first.baseAddress
+    #expect(Array(first) == bytes(#"{"a":1}"#))
+    #expect(!reader.hasBufferedLine)
+    try ProxyRig.writeAll(fds[1], bytes(":2}\n{\"c\":3}\n"))
+    #expect(reader.readArrivedInPlace())
+    #expect(reader.hasBufferedLine)
+    #expect(first.baseAddress == firstStart && Array(first) == bytes(#"{"a":1}"#))
+    guard case .line(let second, _) = reader.next(), case .line(let third, _) = reader.next() else { Issue.record("lines lost"); return }
+    #expect(Array(second) == bytes(#"{"b":2}"#) && Array(third) == bytes(#"{"c":3}"#))
+    close(fds[1]); fds[1] = -1
+    #expect(!reader.readArrivedInPlace())            // end of stream is left to next()
+    guard case .end = reader.next() else { Issue.record("end not reported"); return }
+}
+
 /// A small deterministic generator (SplitMix64) so failures reproduce.
 struct SplitMix {
     var state: UInt64

@@ -63,6 +63,23 @@ final class LineReader {
         return true
     }
 
+    /// Reads what has already arrived into the free space after the buffered bytes, without moving them
+    /// (a batch may point into them) and without blocking: only when the fd reports bytes ready (FIONREAD;
+    /// an fd that cannot say reads nothing here). Lets the caller gather the lines that are already
+    /// waiting into one write instead of writing (and waking its peer) once per read. EINTR: retried.
+    func readArrivedInPlace() -> Bool {
+        guard !skipping, !atEOF, end < capacity else { return false }
+        var ready: Int32 = 0
+        guard ioctl(fd, UInt(FIONREAD), &ready) == 0, ready > 0 else { return false }
+        while true {
+            let n = read(fd, buf + end, min(capacity - end, Int(ready)))
+            if n > 0 { end += n; return true }
+            if n < 0 && errno == EINTR { continue }
+            // End of stream or an error: left for `next()` to find and report through its own read.
+            return false
+        }
+    }
+
     func next() -> LineEvent {
         while true {
             if start == end && capacity > LineReader.shrinkAbove { shrink() }

@@ -138,8 +138,9 @@ public final class ProxySession: Sendable {
         let out = OutputBatch(toServer) { [inFlight] in inFlight.publish() }
         loop: while true {
             // Nothing forwarded waits for input that has not arrived, and the reader's buffer (which the
-            // batch points into) only moves when no complete line is left.
-            if !reader.hasBufferedLine { out.flush() }
+            // batch points into) only moves when no complete line is left. Lines that have arrived already
+            // join the batch first, so one write (and one wake-up of the peer) carries them all.
+            if !reader.hasBufferedLine && !(reader.readArrivedInPlace() && reader.hasBufferedLine) { out.flush() }
             reader.setMaxLineBytes(maxLine.load(ordering: .relaxed))
             switch reader.next() {
             case .line(let content, let wire):
@@ -272,7 +273,7 @@ public final class ProxySession: Sendable {
         let reader = LineReader(fd: serverOut, maxLineBytes: maxLine.load(ordering: .relaxed), wakeFD: wakeServerReader.0)
         let out = OutputBatch(toClient)
         loop: while true {
-            if !reader.hasBufferedLine { out.flush() }
+            if !reader.hasBufferedLine && !(reader.readArrivedInPlace() && reader.hasBufferedLine) { out.flush() }
             reader.setMaxLineBytes(maxLine.load(ordering: .relaxed))
             switch reader.next() {
             case .line(let content, let wire):
