@@ -35,6 +35,14 @@ public struct ProfileLoader: Sendable {
 
     public func check(yaml: String, file: String) -> [Diagnostic] { run(text: yaml, path: file, displayName: file).1 }
 
+    /// `check` and `load` in one pass: every diagnostic, and the profile when none of them is an error.
+    /// Calling `check` and then `load` reads, parses and decodes the file twice.
+    public func checkAndLoad(_ nameOrPath: String) -> (profile: Profile?, diagnostics: [Diagnostic]) {
+        let (profile, diags) = run(nameOrPath)
+        guard let profile, !diags.contains(where: { $0.severity == .error }) else { return (nil, diags) }
+        return (profile, diags)
+    }
+
     // MARK: - Pipeline
 
     func run(_ nameOrPath: String) -> (Profile?, [Diagnostic]) {

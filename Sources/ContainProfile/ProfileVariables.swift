@@ -70,6 +70,7 @@ enum PathText {
 
     /// Collapses `//`, `/./` and a trailing `/`; keeps `..` (callers that must refuse it check first).
     static func normalize(_ path: String) -> String {
+        if let fast = asciiNormalize(path) { return fast }
         var out = ""
         out.reserveCapacity(path.utf8.count + 1)
         for c in path.split(separator: "/", omittingEmptySubsequences: true) where c != "." {
@@ -102,7 +103,54 @@ enum PathText {
     }
 
     static func hasDotDot(_ path: String) -> Bool {
-        path.split(separator: "/").contains("..")
+        if let fast = asciiComponents(path, { $0.count == 2 && $0[0] == dot && $0[1] == dot }) { return fast }
+        return path.split(separator: "/").contains("..")
+    }
+
+    // Splitting a String at "/" goes Character by Character (grapheme breaking) and cost more than the rest
+    // of a path's decoding. For ASCII text, where every byte is a Character (CR LF aside, which holds
+    // neither "/" nor "."), splitting the bytes gives the same components; other text keeps the Character
+    // path, so a "/" that a combining mark joins to the next scalar stays part of a component there too.
+    private static let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+
+    /// `normalize` for ASCII text; nil for anything else.
+    static func asciiNormalize(_ path: String) -> String? {
+        var path = path
+        return path.withUTF8 { bytes -> String? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count + 1) { out in
+                var n = 0
+                var i = 0
+                while i < bytes.count {
+                    while i < bytes.count, bytes[i] == slash { i += 1 }
+                    let start = i
+                    while i < bytes.count, bytes[i] != slash { i += 1 }
+                    let length = i - start
+                    if length == 0 || (length == 1 && bytes[start] == dot) { continue }
+                    out[n] = slash
+                    n += 1
+                    for k in start..<i { out[n] = bytes[k]; n += 1 }
+                }
+                if n == 0 { out[0] = slash; n = 1 }
+                return n
+            }
+        }
+    }
+
+    /// Whether any "/"-separated, non-empty component of ASCII `path` satisfies `test`; nil for non-ASCII.
+    static func asciiComponents(_ path: String, _ test: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool? {
+        var path = path
+        return path.withUTF8 { bytes -> Bool? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var i = 0
+            while i < bytes.count {
+                while i < bytes.count, bytes[i] == slash { i += 1 }
+                let start = i
+                while i < bytes.count, bytes[i] != slash { i += 1 }
+                if i > start, test(UnsafeBufferPointer(rebasing: bytes[start..<i])) { return true }
+            }
+            return false
+        }
     }
 
     static func directory(of path: String) -> String {

@@ -117,6 +117,27 @@ import Testing
         #expect(PathText.collapse("/usr/local/bin/../share/./contain") == "/usr/local/share/contain")
     }
 
+    @Test func byteLevelPathSplittingAgreesWithCharacterSplitting() {
+        // The Character-based code the byte-level paths replaced, as the reference.
+        func normalizeReference(_ path: String) -> String {
+            var parts: [Substring] = []
+            for c in path.split(separator: "/", omittingEmptySubsequences: true) where c != "." { parts.append(c) }
+            return "/" + parts.joined(separator: "/")
+        }
+        let pieces = ["/", "/", "//", ".", "..", "a", "bc", "-", " ", "\r\n", "\u{e9}", "\u{301}", "/\u{301}", ".\u{301}", "\u{1F600}"]
+        var rng = SeededGenerator(seed: 11)
+        for _ in 0..<5000 {
+            let path = (0..<Int(rng.next() % 9)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            #expect(PathText.normalize(path) == normalizeReference(path), "\(path.debugDescription)")
+            #expect(PathText.hasDotDot(path) == path.split(separator: "/").contains(".."), "\(path.debugDescription)")
+            let isASCII = path.utf8.allSatisfy { $0 < 0x80 }
+            #expect((PathText.asciiNormalize(path) != nil) == isASCII)
+        }
+        // A combining mark joins "/" into one Character that is not "/": not a separator, as before.
+        #expect(PathText.normalize("/a/\u{301}b") == "/a/\u{301}b")
+        #expect(PathText.hasDotDot("/a/..") && !PathText.hasDotDot("/a/..\u{301}") && !PathText.hasDotDot("/a/...b"))
+    }
+
     // MARK: name tables
 
     @Test func nameTablesAnswerWithTheFirstEntryOfAName() {
@@ -148,6 +169,26 @@ import Testing
     }
 
     // MARK: decoding
+
+    @Test func checkAndLoadGivesWhatCheckAndLoadGiveSeparately() throws {
+        let dir = try TempDir()
+        try dir.write("warn.yaml", "version: 1\nenvironment:\n  syscalls:\n    deny: [kcmp, kcmp]\n")
+        try dir.write("bad.yaml", "version: 1\nenvironment:\n  syscalls:\n    deny: [no_such_call]\n")
+        let files = [dir.path + "/warn.yaml", dir.path + "/bad.yaml", Fixtures.path("full.yaml"), Fixtures.path("bad-keys.yaml"),
+                     dir.path + "/missing.yaml"]
+        for f in files {
+            let both = loader.checkAndLoad(f)
+            #expect(both.diagnostics == loader.check(f), "\(f)")
+            do {
+                let p = try loader.load(f)
+                #expect(both.profile?.warnings == p.warnings, "\(f)")
+                #expect(both.profile?.sources == p.sources, "\(f)")
+            } catch {
+                #expect(both.profile == nil, "\(f) loads in checkAndLoad but not in load")
+            }
+        }
+        #expect(loader.checkAndLoad(dir.path + "/warn.yaml").profile?.warnings.count == 1)
+    }
 
     @Test func valuesWithoutVariablesAreKeptAsWritten() {
         var d = ProfileDecoder(variables: testVariables)
