@@ -260,18 +260,26 @@ struct JSONScanner {
     }
 
     private mutating func pushKey(_ k: KeyRef) {
-        if keyCount == keysCapacity {
+        if let keys, keyCount < keysCapacity {
+            keys.advanced(by: keyCount).initialize(to: k)
+        } else {
             let newCapacity = max(16, keysCapacity * 2)
             let grown = UnsafeMutablePointer<KeyRef>.allocate(capacity: newCapacity)
             if let old = keys {
                 grown.moveInitialize(from: old, count: keyCount)
                 old.deallocate()
             }
+            grown.advanced(by: keyCount).initialize(to: k)
             keys = grown
             keysCapacity = newCapacity
         }
-        keys.unsafelyUnwrapped.advanced(by: keyCount).initialize(to: k)
         keyCount += 1
+    }
+
+    /// Keys `from..<keyCount` of the stack (empty when nothing was pushed).
+    private func keyStack(from: Int) -> UnsafeBufferPointer<KeyRef> {
+        guard let keys, from < keyCount else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: keys + from, count: keyCount - from)
     }
 
     @inline(__always) func fail(_ r: JSONParseError.Reason, at p: Int? = nil) -> JSONParseError {
@@ -426,15 +434,11 @@ struct JSONScanner {
             let key = try scanKey()
             var duplicate = false
             if large == nil {
-                var i = keyBase
-                while i < keyCount {
-                    if sameKey(keys.unsafelyUnwrapped[i], key) { duplicate = true; break }
-                    i += 1
-                }
+                for earlier in keyStack(from: keyBase) where sameKey(earlier, key) { duplicate = true; break }
                 pushKey(key)
                 if keyCount - keyBase > 32 {
                     var set = Set<[UInt8]>()
-                    for j in keyBase..<keyCount { set.insert(keyArray(keys.unsafelyUnwrapped[j])) }
+                    for k in keyStack(from: keyBase) { set.insert(keyArray(k)) }
                     large = set
                 }
             } else {
