@@ -124,6 +124,9 @@ extension ProfileDecoder {
         }
         if let n = f["set"] {
             if case .mapping(let pairs) = n.kind {
+                // Sized before the first insert: growing a new [String: String] looks its storage type up by
+                // name (and checks String: Hashable by scanning the binary's conformances) on every start.
+                if e.set.isEmpty { e.set = Dictionary(minimumCapacity: pairs.count) }
                 for p in pairs {
                     guard EnvName.isValid(p.key) else {
                         error(p.keyLocation, "'\(p.key)' is not an environment variable name (letters, digits, _; not starting with a digit)")

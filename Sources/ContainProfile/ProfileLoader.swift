@@ -283,12 +283,18 @@ extension ProfileDecoder {
         var quiet = ProfileDecoder(variables: variables)
         for item in denyItems {
             guard let d = quiet.absolutePath(item, "") else { continue }
-            for (key, list) in [("read", fs.read), ("execute", fs.execute), ("write", fs.write)] {
-                for a in list where PathText.isWithin(a, d) {
-                    let at = locationOfPath(a, in: fsNode[key]).map { " (\(ref($0, item.location)))" } ?? ""
-                    error(item.location, "'\(a)' is both in \(key)\(at) and masked by deny '\(d)'; it can never be reached, remove one")
-                }
-            }
+            // Three calls rather than a loop over [(String, [String])]: that array's type is built from its
+            // mangled name at run time, on every start.
+            reportMasked(fs.read, "read", by: d, item, fsNode)
+            reportMasked(fs.execute, "execute", by: d, item, fsNode)
+            reportMasked(fs.write, "write", by: d, item, fsNode)
+        }
+    }
+
+    private mutating func reportMasked(_ list: [String], _ key: String, by d: String, _ item: YNode, _ fsNode: YNode) {
+        for a in list where PathText.isWithin(a, d) {
+            let at = locationOfPath(a, in: fsNode[key]).map { " (\(ref($0, item.location)))" } ?? ""
+            error(item.location, "'\(a)' is both in \(key)\(at) and masked by deny '\(d)'; it can never be reached, remove one")
         }
     }
 
