@@ -20,7 +20,7 @@ public struct ProfileVariables: Sendable {
         var count = 0
         while environ[count] != nil { count += 1 }
         // Sized up front: growing a [String: String] rehashes it and looks its storage type up by name at
-        // run time (a scan of the binary's protocol conformances), which cost more than the loader itself.
+        // run time (a scan of the binary's protocol conformances), most of what this function cost.
         var env = [String: String](minimumCapacity: count)
         var p = environ
         while let entry = p.pointee {

@@ -36,7 +36,7 @@ public enum YAMLComposer {
 
     /// What `run` returns. Not `Result<[YAMLNode], YAMLError>`: a generic type with an `Error` requirement
     /// has its metadata built at run time through a scan of every protocol conformance in the binary,
-    /// which cost more than composing a profile.
+    /// which cost nearly half as much as composing the strict profile (perf, contain run).
     enum Outcome {
         case success([YAMLNode])
         case failure(YAMLError)
