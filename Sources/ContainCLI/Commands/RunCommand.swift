@@ -82,9 +82,11 @@ struct RunSession {
         case .failure(let message): return fail(message.description)
         }
 
+        // Read once: the loader, the transport wall's reloads and HOME all use the same values.
+        let variables = ProfileVariables.current(workspace: workspace)
         let profile: Profile
         do {
-            profile = try ProfileLoader(variables: .current(workspace: workspace)).load(options.profile)
+            profile = try ProfileLoader(variables: variables).load(options.profile)
         } catch {
             FileHandleStderr.write("\(error)\n")
             return ContainExit.containFailure
@@ -180,9 +182,9 @@ struct RunSession {
 
         var waitTransport: (() -> Void)?
         if profile.mcp != nil, let ends = wallEnds {
-            let home = profile.environment.env.set["HOME"] ?? ProfileVariables.current(workspace: workspace).home
+            let home = profile.environment.env.set["HOME"] ?? variables.home
             let setup = TransportWallSetup(profile: profile, profileArgument: options.profile,
-                                           variables: .current(workspace: workspace),
+                                           variables: variables,
                                            serverIn: ends.serverIn, serverOut: ends.serverOut, audit: log,
                                            inFlight: inFlight, observe: options.observe, workingDirectory: workspace,
                                            home: home, sandboxRoot: "/proc/\(sandbox.initPID)/root")
