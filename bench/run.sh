@@ -53,6 +53,8 @@ python3 bench/steady/cache_check.py "$OUT/base.bpf" > "$OUT/cache.json" || true
 # Supervisor peak RSS while a Python server runs (sleeps 2 s inside the sandbox).
 /usr/bin/time -f '%M' -o "$OUT/rss.txt" $C run --profile base --workspace "$WS" -- /usr/bin/python3 -c 'import time; time.sleep(2)' || true
 
+# The hand-written "Reading these numbers" section at the end of docs/benchmarks.md survives a re-run.
+READING=$(mktemp); sed -n '/^## Reading these numbers/,$p' docs/benchmarks.md > "$READING" 2>/dev/null || true
 python3 bench/report.py "$OUT" > docs/benchmarks.md
 # The wall-specific benchmarks print their own markdown sections.
 for b in proxy network learn; do
@@ -67,4 +69,5 @@ for b in proxy network learn; do
     fi
   fi
 done
-echo "wrote docs/benchmarks.md" >&2
+if [ -s "$READING" ]; then { echo; cat "$READING"; } >> docs/benchmarks.md; fi
+echo "wrote docs/benchmarks.md (update 'Reading these numbers' by hand)" >&2

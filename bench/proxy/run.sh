@@ -11,7 +11,7 @@
 # of load from elsewhere on the machine lands on every configuration alike instead of on one of them.
 # Output: bench/results/proxy/*.json and a markdown table on stdout (paste into docs/benchmarks.md).
 # Usage (repo root or anywhere): bench/proxy/run.sh
-#   env: N_LAT (20000), N_1K (100000), N_1M (300), ROUNDS (3), CONTAIN, CONTAIN_BEFORE
+#   env: N_LAT (20000), N_1K (100000), N_1M (300), ROUNDS (7), CONTAIN, CONTAIN_BEFORE
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -26,7 +26,7 @@ cp "$OUT/echo_server" "$WS/"
 chmod 755 "$WS" "$WS/echo_server"
 [ "$(id -u)" = 0 ] && chown -R 65534:65534 "$WS"
 
-N_LAT=${N_LAT:-20000}; N_1K=${N_1K:-100000}; N_1M=${N_1M:-300}; ROUNDS=${ROUNDS:-3}
+N_LAT=${N_LAT:-20000}; N_1K=${N_1K:-100000}; N_1M=${N_1M:-300}; ROUNDS=${ROUNDS:-7}
 declare -A CMD=(
   [direct]="$WS/echo_server"
   [relay]="$OUT/relay $WS/echo_server"
