@@ -6,6 +6,7 @@
 import ArgumentParser
 @testable import ContainCLI
 import Testing
+import ContainTestSupport
 
 private func viaArgumentParser(_ args: [String]) -> RunOptions? {
     guard let cmd = try? RunCommand.parse(args) else { return nil }
@@ -43,18 +44,6 @@ private func viaArgumentParser(_ args: [String]) -> RunOptions? {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so a failure names a reproducible line.
-private struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func pick<T>(_ xs: [T]) -> T { xs[Int(next() % UInt64(xs.count))] }
-}
 
 @Test func onAGeneratedCorpusBothParsersAgreeWheneverTheFastOneAccepts() {
     let words = ["--profile", "base", "--profile=strict", "--workspace", "/tmp/w", "--workspace=/x y", "--audit",
@@ -65,7 +54,7 @@ private struct SplitMix64 {
     let units: [[String]] = [["--profile", "base"], ["--profile=strict"], ["--workspace", "/tmp/w"],
                              ["--workspace=/x y"], ["--audit", "a.jsonl"], ["--report=r.json"], ["--observe"],
                              ["--env", "A=B"], ["--env=C=D"], ["--env", "ünïcode"]]
-    var rng = SplitMix64(state: 0xC0FFEE)
+    var rng = SeededGenerator(seed: 0xC0FFEE)
     var accepted = 0
     for _ in 0..<6_000 {
         let n = Int(rng.next() % 7)

@@ -10,6 +10,7 @@ import ContainAudit
 import ContainProfile
 import ContainRuleKit
 @testable import ContainMCP
+import ContainTestSupport
 
 /// Waits until the proxy has read everything written to `fd` (a pipe's write end), so the next write
 /// arrives in a separate read. Hang protection only.
@@ -162,7 +163,7 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     // tracker; what the syscall report reads (`current`) must agree after every step, with reused ids and
     // answers in any order. The reference ends the newest call with an id; the proxy ends the call its
     // request table holds for that id, which is the newest one: the test does the same.
-    var rng = SplitMix(seed: 0xC0FFEE)
+    var rng = SeededGenerator(seed: 0xC0FFEE)
     for _ in 0..<20 {
         let reference = InFlightCalls()
         let sink = InFlightCalls()
@@ -265,15 +266,3 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     guard case .end = reader.next() else { Issue.record("end not reported"); return }
 }
 
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

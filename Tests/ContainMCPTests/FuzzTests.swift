@@ -11,17 +11,8 @@ import Testing
 import ContainProfile
 import ContainRuleKit
 @testable import ContainMCP
+import ContainTestSupport
 
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum FuzzCorpus {
     static let client: [String] = [
@@ -52,7 +43,7 @@ enum FuzzCorpus {
 
     static let interesting: [UInt8] = [0x0A, 0x00, 0xFF, 0xC0, 0xED, 0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x20, 0x0D, 0x75, 0x30, 0x2D]
 
-    static func mutate(_ base: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ base: [UInt8], _ rng: inout SeededGenerator) -> [UInt8] {
         var b = base
         let rounds = Int.random(in: 1...3, using: &rng)
         for _ in 0..<rounds {
@@ -73,7 +64,7 @@ enum FuzzCorpus {
         return b
     }
 
-    static func stream(_ corpus: [String], count: Int, _ rng: inout SplitMix64) -> [UInt8] {
+    static func stream(_ corpus: [String], count: Int, _ rng: inout SeededGenerator) -> [UInt8] {
         var out: [UInt8] = []
         for _ in 0..<count {
             let base = Array((corpus.randomElement(using: &rng) ?? "{}").utf8)
@@ -132,7 +123,7 @@ private func isValidRPC(_ line: [UInt8]) -> JSONValue? {
 
 @Test(arguments: [UInt64(1), 2, 3, 0xC0FFEE])
 func fuzzBothDirections(seed: UInt64) throws {
-    var rng = SplitMix64(state: seed)
+    var rng = SeededGenerator(seed: seed)
     var policy = MCPPolicy()
     policy.maxLineBytes = 4096
     policy.tools.hide = ["secret"]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContainProfile
+import ContainTestSupport
 
 // The loader's start-up shortcuts (byte-level splitting and validation, scans instead of dictionaries,
 // merged group lists) held to what the straightforward code they replaced computes.

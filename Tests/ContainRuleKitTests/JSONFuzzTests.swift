@@ -3,26 +3,17 @@
 
 import Testing
 @testable import ContainRuleKit
+import ContainTestSupport
 
-private struct Mix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
-private func randomString(_ rng: inout Mix64) -> String {
+private func randomString(_ rng: inout SeededGenerator) -> String {
     let pool: [Unicode.Scalar] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\u{01}", "\u{7F}", "é", "\u{2028}", "\u{FFFF}", "\u{1F600}", "\u{10FFFF}"]
     var s = String.UnicodeScalarView()
     for _ in 0..<Int.random(in: 0..<12, using: &rng) { s.append(pool.randomElement(using: &rng) ?? "a") }
     return String(s)
 }
 
-private func randomValue(_ rng: inout Mix64, depth: Int) -> JSONValue {
+private func randomValue(_ rng: inout SeededGenerator, depth: Int) -> JSONValue {
     switch Int.random(in: 0..<(depth > 4 ? 4 : 7), using: &rng) {
     case 0: return .null
     case 1: return .bool(Bool.random(using: &rng))
@@ -42,7 +33,7 @@ private func randomValue(_ rng: inout Mix64, depth: Int) -> JSONValue {
 
 @Test(arguments: [UInt64(7), 8, 9])
 func parserFuzz(seed: UInt64) throws {
-    var rng = Mix64(state: seed)
+    var rng = SeededGenerator(seed: seed)
     for _ in 0..<2000 {
         let v = randomValue(&rng, depth: 0)
         let text = JSONSerializer.serialize(v)
