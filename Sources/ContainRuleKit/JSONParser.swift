@@ -123,33 +123,15 @@ public enum JSONParser {
     /// out of a 50 MiB tool result without building a 50 MiB string.
     public static func parseTopLevel(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth,
                                      materialize: (String) -> Bool) throws(JSONParseError) -> JSONTopLevel {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
-            throw JSONParseError(offset: 0, reason: .unexpectedEnd)
+        var members: [JSONMember] = []
+        let kind = try scanTopLevel(bytes, maxDepth: maxDepth,
+                                    build: { materialize(String(decoding: $0, as: UTF8.self)) }) { key, value, range, lead in
+            members.append(JSONMember(key: String(decoding: key, as: UTF8.self), value: value, range: range, leadByte: lead))
         }
-        var s = JSONScanner(base: base, count: bytes.count, maxDepth: maxDepth)
-        defer { s.release() }
-        try s.checkStart()
-        s.skipWhitespace()
-        guard s.pos < s.count else { throw JSONParseError(offset: s.pos, reason: .unexpectedEnd) }
-        switch base[s.pos] {
-        case UInt8(ascii: "{"):
-            var members: [JSONMember] = []
-            try s.members { (key, start, lead, scanner) throws(JSONParseError) in
-                let k = scanner.keyString(key)
-                let build = materialize(k)
-                let v = try scanner.value(depth: 1, build: build)
-                members.append(JSONMember(key: k, value: build ? v : nil, range: start..<scanner.pos, leadByte: lead))
-            }
-            try s.finish()
-            return .object(members)
-        case UInt8(ascii: "["):
-            _ = try s.value(depth: 0, build: false)
-            try s.finish()
-            return .array
-        default:
-            _ = try s.value(depth: 0, build: false)
-            try s.finish()
-            return .scalar
+        switch kind {
+        case .object: return .object(members)
+        case .array: return .array
+        case .scalar: return .scalar
         }
     }
 
