@@ -51,3 +51,12 @@ for round in $(seq "$ROUNDS"); do
 done
 { uname -srm; nproc; grep -m1 'model name' /proc/cpuinfo || true; echo "rounds: $ROUNDS (medians)"; } > "$OUT/machine.txt"
 python3 bench/proxy/report.py "$OUT" $ORDER
+
+# Proxy memory must not grow with the number of messages: contain's peak RSS (GNU time %M) through the wall
+# for N and 10 N one-KiB round trips.
+for n in "$N_1K" $((N_1K * 10)); do
+  # shellcheck disable=SC2086
+  "$OUT/driver" throughput "$n" 1024 -- /usr/bin/time -f %M -o "$OUT/rss-$n.txt" ${CMD[contain-wall]} > /dev/null
+done
+echo
+echo "Peak RSS of contain (supervisor + wall) through the wall: $N_1K x 1 KiB round trips $(( $(tail -1 "$OUT/rss-$N_1K.txt") / 1024 )) MiB, $((N_1K * 10)) x 1 KiB $(( $(tail -1 "$OUT/rss-$((N_1K * 10)).txt") / 1024 )) MiB (goal: independent of message count)."

@@ -1,5 +1,6 @@
 // Rate limits: calls per second/minute/hour, per tool selector or global. A sliding window of call
-// times per limit (exact, and bounded by the limit's count), so a denial can say exactly how long to wait.
+// times per limit (exact up to 4096 calls; above that, calls per 1/1024 slice of the period, so memory never grows
+// with the count), so a denial can say how long to wait.
 
 #if canImport(Glibc)
 import Glibc
@@ -21,11 +22,89 @@ enum MonotonicClock {
 final class RateLimiter: Sendable {
     struct Denial { var rule: String; var reason: String; var wait: Double }
 
+    /// Up to this count a window keeps every call time (exact). Above it, calls are counted per slice of the
+    /// period, so the memory a client can make the supervisor hold never depends on the limit's count (a ring
+    /// of `count` slots let a `count: 1000000000` limit grow by 8 bytes per call, measured in bench/proxy).
+    static let exactLimit = 4096
+    /// Slices per period for large counts: a denial comes at most period/slices early, never late.
+    static let slices = 1024
+
     private struct Window {
         var limit: RateLimit
-        /// Call times inside the window, oldest first (ring buffer of `limit.count` slots).
+        /// Exact mode: call times inside the window, oldest first (ring buffer of `limit.count` slots).
         var times: [Double] = []
         var head = 0
+        /// Sliced mode: calls per slice, slot k % (slices + 1) holding slice number `keys[slot]`.
+        var counts: [Int] = []
+        var keys: [Int64] = []
+
+        var sliced: Bool { limit.count > RateLimiter.exactLimit }
+        var sliceLength: Double { limit.perSeconds / Double(RateLimiter.slices) }
+
+        init(limit: RateLimit) {
+            self.limit = limit
+            if sliced {
+                counts = Array(repeating: 0, count: RateLimiter.slices + 1)
+                keys = Array(repeating: Int64.min, count: RateLimiter.slices + 1)
+            }
+        }
+
+        /// Calls still held as (time, calls), oldest first. A slice's calls carry its end time (they expire last,
+        /// so carrying them over on reload never admits more than before).
+        var heldGroups: [(time: Double, calls: Int)] {
+            if !sliced { return (times[head...] + times[..<head]).map { ($0, 1) } }
+            return keys.indices.filter { keys[$0] != Int64.min && counts[$0] > 0 }
+                .sorted { keys[$0] < keys[$1] }
+                .map { (Double(keys[$0] + 1) * sliceLength, counts[$0]) }
+        }
+
+        /// `n` calls at time `t` (n > 1 only when carrying history over; exact windows get at most `count`).
+        mutating func record(_ t: Double, calls n: Int = 1) {
+            if sliced {
+                let k = Int64((t / sliceLength).rounded(.down))
+                let slot = Int(k.magnitude % UInt64(keys.count))
+                if keys[slot] != k { keys[slot] = k; counts[slot] = 0 }
+                counts[slot] += n
+                return
+            }
+            for _ in 0..<min(n, limit.count) {
+                if times.count < limit.count {
+                    times.append(t)
+                } else {
+                    times[head] = t
+                    head = (head + 1) % times.count
+                }
+            }
+        }
+
+        /// How long until one more call fits, or nil when it fits now.
+        func wait(now: Double) -> Double? {
+            if !sliced {
+                guard times.count >= limit.count else { return nil }
+                let w = times[head] + limit.perSeconds - now
+                return w > 0 ? w : nil
+            }
+            // Slices from now-period (the one straddling the window's start counts whole: early, never late).
+            let current = Int64((now / sliceLength).rounded(.down))
+            let oldest = current - Int64(RateLimiter.slices)
+            var live: [(key: Int64, count: Int)] = []
+            for slot in keys.indices where keys[slot] >= oldest && keys[slot] <= current && counts[slot] > 0 {
+                live.append((keys[slot], counts[slot]))
+            }
+            var held = live.reduce(0) { $0 + $1.count }
+            guard held >= limit.count else { return nil }
+            for s in live.sorted(by: { $0.key < $1.key }) {
+                held -= s.count
+                if held < limit.count {
+                    // Slice s.key stops counting once `current` passes s.key + slices.
+                    return Double(s.key + Int64(RateLimiter.slices) + 1) * sliceLength - now
+                }
+            }
+            return nil
+        }
+
+        /// Entries held in memory (tests: bounded whatever the count).
+        var storage: Int { times.count + counts.count }
     }
 
     private let windows: Mutex<[Window]>
@@ -38,8 +117,14 @@ final class RateLimiter: Sendable {
         windows = Mutex(limits.map { l in
             var w = Window(limit: l)
             if let p = previous.first(where: { $0.limit.id == l.id }) {
-                let ordered = Array(p.times[p.head...] + p.times[..<p.head])
-                w.times = Array(ordered.suffix(max(0, l.count)))
+                // The most recent calls, up to the new count.
+                var budget = max(0, l.count)
+                var carried: [(time: Double, calls: Int)] = []
+                for g in p.heldGroups.reversed() where budget > 0 {
+                    carried.append((g.time, min(g.calls, budget)))
+                    budget -= min(g.calls, budget)
+                }
+                for g in carried.reversed() { w.record(g.time, calls: g.calls) }
             }
             return w
         })
@@ -70,25 +155,17 @@ final class RateLimiter: Sendable {
                 if l.count <= 0 {
                     return Denial(rule: l.id, reason: "rate limit: no calls allowed\(scope(l, tool))", wait: .infinity)
                 }
-                if ws[i].times.count >= l.count {
-                    let oldest = ws[i].times[ws[i].head]
-                    let wait = oldest + l.perSeconds - now
-                    if wait > 0 {
-                        return Denial(rule: l.id, reason: "rate limit exceeded: at most \(l.count) calls per \(RateLimiter.period(l.perSeconds))\(scope(l, tool)); retry in \(RateLimiter.seconds(wait))", wait: wait)
-                    }
+                if let wait = ws[i].wait(now: now) {
+                    return Denial(rule: l.id, reason: "rate limit exceeded: at most \(l.count) calls per \(RateLimiter.period(l.perSeconds))\(scope(l, tool)); retry in \(RateLimiter.seconds(wait))", wait: wait)
                 }
             }
-            for i in limits {
-                if ws[i].times.count < ws[i].limit.count {
-                    ws[i].times.append(now)
-                } else {
-                    ws[i].times[ws[i].head] = now
-                    ws[i].head = (ws[i].head + 1) % ws[i].times.count
-                }
-            }
+            for i in limits { ws[i].record(now) }
             return nil
         }
     }
+
+    /// Entries held across all windows (tests).
+    var storage: Int { windows.withLock { $0.reduce(0) { $0 + $1.storage } } }
 
     private func scope(_ l: RateLimit, _ tool: String) -> String {
         l.tools == nil ? " in total" : " to \(tool)"
