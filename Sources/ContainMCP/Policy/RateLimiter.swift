@@ -37,6 +37,9 @@ final class RateLimiter: Sendable {
         /// Sliced mode: calls per slice, slot k % (slices + 1) holding slice number `keys[slot]`.
         var counts: [Int] = []
         var keys: [Int64] = []
+        /// Sliced mode: calls in slices >= `countedFrom` (everything older has been dropped from the ring).
+        var total = 0
+        var countedFrom = Int64.min
 
         var sliced: Bool { limit.count > RateLimiter.exactLimit }
         var sliceLength: Double { limit.perSeconds / Double(RateLimiter.slices) }
@@ -63,8 +66,13 @@ final class RateLimiter: Sendable {
             if sliced {
                 let k = Int64((t / sliceLength).rounded(.down))
                 let slot = Int(k.magnitude % UInt64(keys.count))
-                if keys[slot] != k { keys[slot] = k; counts[slot] = 0 }
+                if keys[slot] != k {
+                    if keys[slot] != Int64.min && keys[slot] >= countedFrom { total -= counts[slot] }
+                    keys[slot] = k
+                    counts[slot] = 0
+                }
                 counts[slot] += n
+                total += n
                 return
             }
             for _ in 0..<min(n, limit.count) {
@@ -77,27 +85,43 @@ final class RateLimiter: Sendable {
             }
         }
 
+        /// Drops the slices that left the window ending in slice `current` from the running total: amortised
+        /// O(1) per call (each slice number is passed once; a long idle gap resets the ring at once).
+        mutating func expire(current: Int64) {
+            let floor = current - Int64(RateLimiter.slices)
+            if countedFrom == Int64.min || floor - countedFrom > Int64(keys.count) {
+                total = 0
+                for slot in keys.indices {
+                    if keys[slot] != Int64.min && keys[slot] >= floor { total += counts[slot] } else { keys[slot] = Int64.min; counts[slot] = 0 }
+                }
+                countedFrom = max(countedFrom, floor)
+                return
+            }
+            while countedFrom < floor {
+                let slot = Int(countedFrom.magnitude % UInt64(keys.count))
+                if keys[slot] == countedFrom { total -= counts[slot]; keys[slot] = Int64.min; counts[slot] = 0 }
+                countedFrom += 1
+            }
+        }
+
         /// How long until one more call fits, or nil when it fits now.
-        func wait(now: Double) -> Double? {
+        mutating func wait(now: Double) -> Double? {
             if !sliced {
                 guard times.count >= limit.count else { return nil }
                 let w = times[head] + limit.perSeconds - now
                 return w > 0 ? w : nil
             }
-            // Slices from now-period (the one straddling the window's start counts whole: early, never late).
+            // The slice straddling the window's start counts whole: a denial comes early, never late.
             let current = Int64((now / sliceLength).rounded(.down))
-            let oldest = current - Int64(RateLimiter.slices)
-            var live: [(key: Int64, count: Int)] = []
-            for slot in keys.indices where keys[slot] >= oldest && keys[slot] <= current && counts[slot] > 0 {
-                live.append((keys[slot], counts[slot]))
-            }
-            var held = live.reduce(0) { $0 + $1.count }
-            guard held >= limit.count else { return nil }
-            for s in live.sorted(by: { $0.key < $1.key }) {
-                held -= s.count
+            expire(current: current)
+            guard total >= limit.count else { return nil }
+            var held = total
+            let live = keys.indices.filter { keys[$0] != Int64.min && keys[$0] <= current }.sorted { keys[$0] < keys[$1] }
+            for slot in live {
+                held -= counts[slot]
                 if held < limit.count {
-                    // Slice s.key stops counting once `current` passes s.key + slices.
-                    return Double(s.key + Int64(RateLimiter.slices) + 1) * sliceLength - now
+                    // Slice keys[slot] stops counting once the current slice passes it by `slices`.
+                    return Double(keys[slot] + Int64(RateLimiter.slices) + 1) * sliceLength - now
                 }
             }
             return nil
