@@ -78,3 +78,14 @@ private func limiter(_ count: Int, per: Double = 1, clock: FakeClock, carrying o
     for _ in 0..<4900 { #expect(again.admit(tool: "echo") == nil) }
     #expect(again.admit(tool: "echo") != nil)
 }
+
+@Test func aReloadWithinOneSliceStillCountsTheCarriedCalls() {
+    // Carried calls are dated at their slice's end, one slice ahead of `now`: they must still count, or the
+    // first call after a reload would pass a full window.
+    let clock = FakeClock()
+    clock.advance(0.0001)
+    let before = limiter(5000, clock: clock)
+    for _ in 0..<5000 { #expect(before.admit(tool: "echo") == nil) }
+    let after = limiter(5000, clock: clock, carrying: before)
+    #expect(after.admit(tool: "echo") != nil)
+}

@@ -115,8 +115,10 @@ final class RateLimiter: Sendable {
             let current = Int64((now / sliceLength).rounded(.down))
             expire(current: current)
             guard total >= limit.count else { return nil }
+            // Every held slice, including one ahead of `current` (history carried over on reload is dated at its
+            // slice's end), or the count could never drop below the limit here and the call would pass.
             var held = total
-            let live = keys.indices.filter { keys[$0] != Int64.min && keys[$0] <= current }.sorted { keys[$0] < keys[$1] }
+            let live = keys.indices.filter { keys[$0] != Int64.min }.sorted { keys[$0] < keys[$1] }
             for slot in live {
                 held -= counts[slot]
                 if held < limit.count {
@@ -124,7 +126,7 @@ final class RateLimiter: Sendable {
                     return Double(keys[slot] + Int64(RateLimiter.slices) + 1) * sliceLength - now
                 }
             }
-            return nil
+            return limit.perSeconds  // unreachable while `total` matches the slices; refuse rather than admit
         }
 
         /// Entries held in memory (tests: bounded whatever the count).
