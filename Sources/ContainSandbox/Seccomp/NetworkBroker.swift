@@ -268,27 +268,6 @@ struct SocketShape: Sendable {
     }
 }
 
-/// A detached pthread running one closure.
-enum DetachedThread {
-    private final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-
-    static func spawn(_ body: @escaping @Sendable () -> Void) -> Bool {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        defer { pthread_attr_destroy(&attr) }
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-        var tid = pthread_t()
-        let r = pthread_create(&tid, &attr, { arg in
-            guard let arg else { return nil }
-            Unmanaged<Box>.fromOpaque(arg).takeRetainedValue().body()
-            return nil
-        }, box)
-        if r != 0 { Unmanaged<Box>.fromOpaque(box).release(); return false }
-        return true
-    }
-}
-
 private extension Substring {
     func trimmingCharacters(in set: String) -> Substring {
         var s = self

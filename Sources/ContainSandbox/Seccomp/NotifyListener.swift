@@ -79,17 +79,10 @@ public final class NotifyListener: Sendable {
     public func start() {
         thread.withLock { t in
             guard t == nil else { return }
-            let box = Unmanaged.passRetained(self).toOpaque()
-            var tid = pthread_t()
-            let r = pthread_create(&tid, nil, { arg in
-                guard let arg else { return nil }
-                let me = Unmanaged<NotifyListener>.fromOpaque(arg).takeRetainedValue()
-                me.run()
-                return nil
-            }, box)
-            if r == 0 { t = tid } else {
-                Unmanaged<NotifyListener>.fromOpaque(box).release()
-                audit.note("seccomp listener thread could not start (\(SeccompError.errnoName(r))): denied syscalls fail with ENOSYS and are not reported")
+            switch JoinableThread.spawn({ self.run() }) {
+            case .success(let tid): t = tid
+            case .failure(let e):
+                audit.note("seccomp listener thread could not start (\(SeccompError.errnoName(e.code))): denied syscalls fail with ENOSYS and are not reported")
             }
         }
     }

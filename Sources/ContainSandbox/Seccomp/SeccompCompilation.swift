@@ -41,19 +41,8 @@ public final class SeccompCompilation: Sendable {
     public func begin() {
         thread.withLock { t in
             guard case .notStarted = t else { return }
-            let box = Unmanaged.passRetained(self).toOpaque()
-            var tid = pthread_t()
-            let r = pthread_create(&tid, nil, { arg in
-                guard let arg else { return nil }
-                let me = Unmanaged<SeccompCompilation>.fromOpaque(arg).takeRetainedValue()
-                me.compileNow()
-                return nil
-            }, box)
-            if r == 0 {
-                t = .running(tid)
-            } else {
-                Unmanaged<SeccompCompilation>.fromOpaque(box).release()
-            }
+            // No thread: wait() compiles on the caller's thread instead.
+            if case .success(let tid) = JoinableThread.spawn({ self.compileNow() }) { t = .running(tid) }
         }
     }
 
