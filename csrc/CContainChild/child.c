@@ -257,12 +257,12 @@ static int server_main(void *unused) {
 // no page faults to undo the sharing; the init sleeps until the server has exec'd or died, then reaps it.
 static _Noreturn void fork_init(size_t i) {
     // Block the forwarded signals across the fork so none is lost between fork and recording the pid.
-    sigset_t fwd, old;
+    sigset_t fwd;
     sigemptyset(&fwd);
     sigaddset(&fwd, SIGINT);
     sigaddset(&fwd, SIGTERM);
     sigaddset(&fwd, SIGHUP);
-    sigprocmask(SIG_BLOCK, &fwd, &old);
+    sigprocmask(SIG_BLOCK, &fwd, NULL);
     g_server_first_step = i + 1;
     int pid = clone(server_main, g_server_stack + sizeof g_server_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
     if (pid < 0) fail(i, errno);

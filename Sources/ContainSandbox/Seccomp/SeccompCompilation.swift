@@ -54,20 +54,18 @@ public final class SeccompCompilation: Sendable {
 
     /// Blocks until the compile is done; the same answer on every call.
     public func wait() -> Result<SeccompProgram, SeccompError> {
-        let joined = thread.withLock { t -> Bool in
+        // Under the lock, so a second caller waits for the same compile instead of finding no result.
+        thread.withLock { t in
             switch t {
             case .running(let tid):
                 pthread_join(tid, nil)
-                t = .joined
-                return true
             case .joined:
-                return true
+                break
             case .notStarted:
-                t = .joined // no thread from now on: begin() is a no-op
-                return false
+                compileNow() // no thread was started: compile here, and begin() is a no-op from now on
             }
+            t = .joined
         }
-        if !joined { compileNow() }
         return result.withLock { $0 } ?? .failure(.export("the compile thread ended without a result"))
     }
 }
