@@ -328,6 +328,11 @@ enum HelmValues {
                 if underNamespaceKey && !s.isEmpty {
                     out.append(try NamespaceName.checked(s, from: "helm values"))
                 }
+            case .number(let n) where underNamespaceKey:
+                // helm renders it in its own notation (0x1f -> 31, 1e3 -> 1000): no name to check it against.
+                throw KubeRefusal("helm values: a namespace given as the number \(n.prefix(40)); quote it as a string")
+            case .bool where underNamespaceKey:
+                throw KubeRefusal("helm values: a namespace given as a boolean (yes/no/on/off/true/false); quote it as a string")
             default:
                 return
             }

@@ -1,5 +1,6 @@
-// YAML text (helm values given as a string) as the JSON value tree the rules walk. Every non-null scalar
-// becomes a string: helm renders `namespaceOverride: 123` as the namespace "123".
+// YAML text (helm values given as a string) as the JSON value tree the rules walk, typed the way helm's YAML 1.1
+// reader types it: `namespaceOverride: 0x1f` is the number 31 to helm, not the text "0x1f", so it must not reach
+// the rules as that text (HelmValues refuses numbers and booleans where a namespace goes).
 
 import ContainRuleKit
 import ContainYAML
@@ -27,6 +28,8 @@ enum YAMLToJSON {
             switch node.type(in: .yaml11) {
             case .null: return .null
             case .tagged(let tag): throw KubeRefusal("values carry the YAML tag \(tag.prefix(40)), which helm may decode differently")
+            case .bool: return .bool(["y", "yes", "true", "on"].contains(s.lowercased()))
+            case .int, .float: return .number(s)
             default: return .string(s)
             }
         case .sequence(let seq):

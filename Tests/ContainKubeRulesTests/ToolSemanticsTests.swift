@@ -235,10 +235,30 @@ func writeToolsWithWritesSwitchedOn(_ c: (String, String, Bool)) {
     (#"{"chart": "bitnami/nginx", "name": "web", "namespace": "dev", "values": "namespaceOverride: prod\n"}"#, false),
     (#"{"chart": "bitnami/nginx", "name": "web", "namespace": "dev", "values": {"watchNamespaces": ["dev", "prod"]}}"#, false),
     (#"{"chart": "bitnami/nginx", "name": "web", "namespace": "dev", "values": {"replicaCount": 2}}"#, true),
+    // Typed namespaces: helm (YAML 1.1) renders 0x1f as 31, 010 as 8, yes as true; none can be checked by name.
+    (#"{"chart": "bitnami/nginx", "name": "web", "namespace": "dev", "values": "namespaceOverride: 0x1f\n"}"#, false),
+    (#"{"chart": "bitnami/nginx", "name": "web", "namespace": "dev", "values": "namespaceOverride: 010\n"}"#, false),
+    (#"{"chart": "bitnami/nginx", "name": "web", "namespace": "dev", "values": "global: {namespaceOverride: yes}\n"}"#, false),
+    (#"{"chart": "bitnami/nginx", "name": "web", "namespace": "dev", "values": {"namespaceOverride": 5}}"#, false),
+    (#"{"chart": "bitnami/nginx", "name": "web", "namespace": "dev", "values": {"namespaceOverride": true}}"#, false),
+    (#"{"chart": "bitnami/nginx", "name": "web", "namespace": "dev", "values": "namespaceOverride: 'staging'\nreplicaCount: 0x2\n"}"#, true),
 ])
 func helmInstall(_ c: (String, Bool)) {
     let v = evaluate("helm_install", c.0, writesAndCluster)
     #expect((v == .allow) == c.1, "\(c.0): \(reason(v))")
+}
+
+@Test(arguments: [
+    #"{"chart": "c", "name": "web", "namespace": "dev", "values": "namespaceOverride: 0x1f\n"}"#,
+    #"{"chart": "c", "name": "web", "namespace": "dev", "values": "global: {namespaceOverride: yes}\n"}"#,
+    #"{"chart": "c", "name": "web", "namespace": "dev", "values": {"namespaceOverride": 5}}"#,
+    #"{"chart": "c", "name": "web", "namespace": "dev", "values": {"namespaceOverride": false}}"#,
+])
+func helmNamespacesHelmWouldRetypeAreRefusedForThatReason(_ args: String) {
+    // Not "namespace 0x1f is not allowed": an allowlist holding that text would pass a release helm puts in "31".
+    let v = evaluate("helm_install", args, writesAndCluster)
+    #expect(v != .allow)
+    #expect(reason(v).contains("quote it as a string"), "\(reason(v))")
 }
 
 @Test func helmInstallNeedsClusterScopeForTheChartsOwnResources() {
