@@ -65,7 +65,7 @@ func manifestsReadTwoWaysAreRefused(_ text: String) {
 @Test func helmValuesUnderTagsAreRefused() throws {
     #expect(throws: KubeRefusal.self) { try YAMLToJSON.convert("!!binary bmFtZXNwYWNlT3ZlcnJpZGU=: prod\n") }
     #expect(throws: KubeRefusal.self) { try YAMLToJSON.convert("namespaceOverride: !custom prod\n") }
-    #expect(try YAMLToJSON.convert("namespaceOverride: ~\nother: 5\n") == .object([("namespaceOverride", .null), ("other", .string("5"))]))
+    #expect(try YAMLToJSON.convert("namespaceOverride: ~\nother: 5\n") == .object([("namespaceOverride", .null), ("other", .number("5"))]))
 }
 
 @Test func profileReaderRefusesAliasChainsThatNestTooDeep() {
