@@ -171,6 +171,15 @@ public final class ProxySession: Sendable {
         switch env.kind {
         case .request(let method):
             guard let id = env.id, let key = RequestKey(id), let idText = env.idText else { return }
+            // A second request under an id still pending would replace the first in the table, and the
+            // first one's response would then be read as the second's: a tools/list page read as a
+            // tools/call result passes unfiltered. JSON-RPC ids must be unique, so the second is refused.
+            if clientRequests.lookup(key) != nil {
+                let message = "contain: invalid request: id \(idText) is already used by a request still pending (request ids must be unique)"
+                recordProtocol(rule: "protocol.duplicate_id", from: "client", detail: message, idText: idText)
+                toClient.writeLine(WallMessages.error(idText: idText, code: -32600, message: message))
+                return
+            }
             if method == "tools/call" {
                 handleToolCall(env, key: key, idText: idText, content: content, wire: wire, out: out)
                 return
@@ -303,6 +312,15 @@ public final class ProxySession: Sendable {
         switch env.kind {
         case .request(let method):
             if let id = env.id, let key = RequestKey(id), let idText = env.idText {
+                // As for the client: a duplicate pending id would let the client's answer be matched to the
+                // wrong request (a roots/list answer read as a ping's, unchecked). Dropped, not answered:
+                // writing to the server from its own reader could block against a server blocked on us.
+                if serverRequests.lookup(key) != nil {
+                    recordProtocol(rule: "protocol.duplicate_id", from: "server",
+                                   detail: "request dropped: id \(idText) is already used by a request still pending",
+                                   idText: idText)
+                    return
+                }
                 serverRequests.insert(key, PendingRequest(method: method, idText: idText, tool: nil))
             }
             forward(out, content, wire)
