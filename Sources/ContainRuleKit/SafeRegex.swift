@@ -11,6 +11,8 @@
 // `\n \r \t \\ \.` etc., groups `(...)` and `(?:...)`, `|`, `* + ? {n} {n,} {n,m}` (a trailing lazy `?`
 // is accepted; laziness is irrelevant for a whole-text match). Backreferences and lookaround are refused.
 
+import Synchronization
+
 public struct SafeRegexError: Error, Sendable, CustomStringConvertible {
     public var pattern: String
     public var offset: Int
@@ -20,7 +22,7 @@ public struct SafeRegexError: Error, Sendable, CustomStringConvertible {
 
 public struct SafeRegex: Sendable {
     public let pattern: String
-    private let program: [Inst]
+    let program: RegexProgram
 
     /// Bound on compiled size so `(a{1000}){1000}` cannot blow up memory or matching time.
     static let maxInstructions = 20_000
@@ -33,57 +35,207 @@ public struct SafeRegex: Sendable {
         var e = RegexEmitter()
         try e.emit(node, pattern: pattern)
         e.code.append(.match)
-        program = e.code
+        program = RegexProgram(e.code)
     }
 
-    /// Whole-text match.
+    /// Whole-text match. Allocation-free when no other thread is matching the same regex at that moment
+    /// (the regex keeps one scratch area; a concurrent caller gets its own).
     public func matches(_ text: String) -> Bool {
-        let n = program.count
-        var current = ThreadList(capacity: n)
-        var next = ThreadList(capacity: n)
-        var scalars = text.unicodeScalars.makeIterator()
-        var atStart = true
-        var c = scalars.next()
-        var stack: [Int] = []
-        stack.reserveCapacity(n)
-        add(&current, 0, atStart: atStart, atEnd: c == nil, &stack)
-        while let ch = c {
-            atStart = false
-            let following = scalars.next()
-            next.clear()
-            for pc in current.items {
-                switch program[pc] {
-                case .char(let x): if x == ch.value { add(&next, pc + 1, atStart: false, atEnd: following == nil, &stack) }
-                case .any: add(&next, pc + 1, atStart: false, atEnd: following == nil, &stack)
-                case .cls(let ranges, let negated):
-                    var hit = false
-                    for r in ranges where r.contains(ch.value) { hit = true; break }
-                    if hit != negated { add(&next, pc + 1, atStart: false, atEnd: following == nil, &stack) }
-                default: break
+        if let r = text.utf8.withContiguousStorageIfAvailable({ program.matches($0) }) { return r }
+        var copy = text
+        return copy.withUTF8 { program.matches($0) }
+    }
+}
+
+/// The compiled program in a flat form the matcher reads without retain/release traffic (the `Inst`
+/// enum's class ranges are arrays: reading one per step and character cost a retain and a release), and
+/// the matcher's work lists, allocated once per regex instead of five arrays per match.
+final class RegexProgram: Sendable {
+    private let ops: [RegexOp]
+    /// Class ranges, `lo, hi` pairs; an op of kind `cls` names its first pair and the pair count.
+    private let ranges: [UInt32]
+    private let scratch: Mutex<RegexScratch>
+
+    init(_ code: [Inst]) {
+        var flatRanges: [UInt32] = []
+        var ops: [RegexOp] = []
+        ops.reserveCapacity(code.count)
+        for inst in code {
+            switch inst {
+            case .char(let c): ops.append(RegexOp(kind: .char, a: c, b: 0))
+            case .any: ops.append(RegexOp(kind: .any, a: 0, b: 0))
+            case .cls(let rs, let negated):
+                ops.append(RegexOp(kind: negated ? .negatedClass : .cls, a: UInt32(flatRanges.count / 2), b: UInt32(rs.count)))
+                for r in rs { flatRanges.append(r.lowerBound); flatRanges.append(r.upperBound) }
+            case .split(let x, let y): ops.append(RegexOp(kind: .split, a: UInt32(x), b: UInt32(y)))
+            case .jmp(let t): ops.append(RegexOp(kind: .jmp, a: UInt32(t), b: 0))
+            case .assertStart: ops.append(RegexOp(kind: .assertStart, a: 0, b: 0))
+            case .assertEnd: ops.append(RegexOp(kind: .assertEnd, a: 0, b: 0))
+            case .match: ops.append(RegexOp(kind: .match, a: 0, b: 0))
+            }
+        }
+        self.ops = ops
+        ranges = flatRanges
+        scratch = Mutex(RegexScratch(instructions: code.count))
+    }
+
+    /// `text`: valid UTF-8 (a Swift String's bytes), matched scalar by scalar.
+    func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        ops.withUnsafeBufferPointer { ops in
+            ranges.withUnsafeBufferPointer { ranges in
+                let vm = PikeVM(ops: ops, ranges: ranges)
+                if let r = scratch.withLockIfAvailable({ vm.run(text, $0) }) { return r }
+                return vm.run(text, RegexScratch(instructions: ops.count))
+            }
+        }
+    }
+
+    /// The same match with a given scratch area (tests start it at any generation).
+    func matches(_ text: UnsafeBufferPointer<UInt8>, using scratch: RegexScratch) -> Bool {
+        ops.withUnsafeBufferPointer { ops in
+            ranges.withUnsafeBufferPointer { ranges in PikeVM(ops: ops, ranges: ranges).run(text, scratch) }
+        }
+    }
+
+    var instructionCount: Int { ops.count }
+}
+
+/// One match over a program: a Pike VM. A state list holds each state once, so a step costs at most one
+/// pass over the program and the whole match is linear in the text.
+private struct PikeVM {
+    let ops: UnsafeBufferPointer<RegexOp>
+    let ranges: UnsafeBufferPointer<UInt32>
+
+    func run(_ text: UnsafeBufferPointer<UInt8>, _ s: RegexScratch) -> Bool {
+        let n = text.count
+        var current = s.listA, next = s.listB
+        s.newGeneration()
+        var count = add(to: current, count: 0, 0, atStart: true, atEnd: n == 0, s)
+        var i = 0
+        while i < n {
+            let ch = PikeVM.decode(text, &i)
+            let atEnd = i == n
+            var nextCount = 0
+            s.newGeneration()
+            for k in 0..<count {
+                let pc = Int(current[k])
+                let op = ops[pc]
+                let hit: Bool
+                switch op.kind {
+                case .char: hit = op.a == ch
+                case .any: hit = true
+                case .cls: hit = inClass(op, ch)
+                case .negatedClass: hit = !inClass(op, ch)
+                default: hit = false
                 }
+                if hit { nextCount = add(to: next, count: nextCount, pc + 1, atStart: false, atEnd: atEnd, s) }
             }
             swap(&current, &next)
-            if current.items.isEmpty { return false }
-            c = following
+            count = nextCount
+            if count == 0 { return false }
         }
-        for pc in current.items { if case .match = program[pc] { return true } }
+        for k in 0..<count where ops[Int(current[k])].kind == .match { return true }
         return false
     }
 
-    /// Follows jumps, splits and assertions from `pc`, adding each reachable consuming or match state once.
-    private func add(_ list: inout ThreadList, _ start: Int, atStart: Bool, atEnd: Bool, _ stack: inout [Int]) {
-        stack.removeAll(keepingCapacity: true)
-        stack.append(start)
-        while let pc = stack.popLast() {
-            if list.contains(pc) { continue }
-            list.mark(pc)
-            switch program[pc] {
-            case .jmp(let t): stack.append(t)
-            case .split(let a, let b): stack.append(b); stack.append(a)
-            case .assertStart: if atStart { stack.append(pc + 1) }
-            case .assertEnd: if atEnd { stack.append(pc + 1) }
-            default: list.items.append(pc)
+    @inline(__always) private func inClass(_ op: RegexOp, _ ch: UInt32) -> Bool {
+        var j = Int(op.a) &* 2
+        let end = j &+ Int(op.b) &* 2
+        while j < end {
+            if ch >= ranges[j] && ch <= ranges[j &+ 1] { return true }
+            j &+= 2
+        }
+        return false
+    }
+
+    /// Follows jumps, splits and assertions from `start`, appending each reachable consuming or match
+    /// state not yet in this generation's list (`run` starts a generation per list); returns the new count.
+    private func add(to list: UnsafeMutablePointer<Int32>, count: Int, _ start: Int, atStart: Bool, atEnd: Bool,
+                     _ s: RegexScratch) -> Int {
+        var count = count
+        let stack = s.stack, seen = s.seen, generation = s.generation
+        stack[0] = Int32(start)
+        var top = 1
+        while top > 0 {
+            top &-= 1
+            let pc = Int(stack[top])
+            if seen[pc] == generation { continue }
+            seen[pc] = generation
+            let op = ops[pc]
+            switch op.kind {
+            case .jmp: stack[top] = Int32(op.a); top &+= 1
+            case .split: stack[top] = Int32(op.b); stack[top &+ 1] = Int32(op.a); top &+= 2
+            case .assertStart: if atStart { stack[top] = Int32(pc + 1); top &+= 1 }
+            case .assertEnd: if atEnd { stack[top] = Int32(pc + 1); top &+= 1 }
+            default: list[count] = Int32(pc); count &+= 1
             }
+        }
+        return count
+    }
+
+    /// Next scalar of valid UTF-8 at `i` (a String's bytes are always valid).
+    @inline(__always) static func decode(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> UInt32 {
+        let b0 = UInt32(p[i])
+        if b0 < 0x80 { i &+= 1; return b0 }
+        if b0 < 0xE0 {
+            let v = (b0 & 0x1F) << 6 | UInt32(p[i &+ 1] & 0x3F)
+            i &+= 2
+            return v
+        }
+        if b0 < 0xF0 {
+            let v = (b0 & 0x0F) << 12 | UInt32(p[i &+ 1] & 0x3F) << 6 | UInt32(p[i &+ 2] & 0x3F)
+            i &+= 3
+            return v
+        }
+        let v = (b0 & 0x07) << 18 | UInt32(p[i &+ 1] & 0x3F) << 12 | UInt32(p[i &+ 2] & 0x3F) << 6 | UInt32(p[i &+ 3] & 0x3F)
+        i &+= 4
+        return v
+    }
+}
+
+struct RegexOp {
+    enum Kind: UInt8 { case char, any, cls, negatedClass, split, jmp, assertStart, assertEnd, match }
+    var kind: Kind
+    /// char: the scalar; cls: first range pair; split: first branch; jmp: target.
+    var a: UInt32
+    /// cls: number of range pairs; split: second branch.
+    var b: UInt32
+}
+
+/// The matcher's work lists for a program of `instructions` states: two state lists, the generation stamps
+/// that keep each state in a list once (no clearing per step), and the closure stack (each state pushes
+/// at most two others, once per generation). Unchecked Sendable: it is only ever used by one thread at a
+/// time, the holder of its program's mutex or the one caller that made a private one.
+final class RegexScratch: @unchecked Sendable {
+    let listA: UnsafeMutablePointer<Int32>
+    let listB: UnsafeMutablePointer<Int32>
+    let stack: UnsafeMutablePointer<Int32>
+    let seen: UnsafeMutablePointer<UInt32>
+    private let instructions: Int
+    /// The current list's stamp (settable so tests can start next to the wrap-around).
+    var generation: UInt32 = 0
+
+    init(instructions: Int) {
+        let n = max(1, instructions)
+        self.instructions = n
+        listA = .allocate(capacity: n)
+        listB = .allocate(capacity: n)
+        stack = .allocate(capacity: 2 * n + 2)
+        seen = .allocate(capacity: n)
+        seen.initialize(repeating: 0, count: n)
+    }
+
+    deinit {
+        listA.deallocate(); listB.deallocate(); stack.deallocate(); seen.deallocate()
+    }
+
+    /// Starts a new list: every stamp from before no longer counts. On wrap-around the stamps are cleared,
+    /// so a stale stamp can never equal the new generation.
+    func newGeneration() {
+        generation &+= 1
+        if generation == 0 {
+            seen.update(repeating: 0, count: instructions)
+            generation = 1
         }
     }
 }
