@@ -13,14 +13,17 @@ import Synchronization
 
 final class InFlightTracker: Sendable {
     private struct State {
-        /// Calls in begin order; `entries[i]` is call number `base + i`, nil once ended. Ended calls stay
-        /// until they reach either end, so ending one in the middle is O(1).
-        var entries: [ToolCallTag?] = []
+        /// Calls in begin order; `tags[i]` is call number `base + i`, live while `live[i]`. Ended calls stay
+        /// until they reach either end, so ending one in the middle is O(1). Liveness is kept apart from the
+        /// tags so the per-call checks read a flag instead of copying a tag (two strings: retains, releases).
+        var tags: [ToolCallTag] = []
+        var live: [Bool] = []
         var head = 0
         var base = 0
-        var live = 0
-        /// The call listed in `InFlightCalls` (the newest live one), if any.
-        var shown: (number: Int, tag: ToolCallTag)?
+        var liveCount = 0
+        /// The number and request id of the call listed in `InFlightCalls` (the newest live one), if any.
+        var shownNumber = -1
+        var shownID = ""
         /// Calls were begun since the last `publish()`.
         var unpublished = false
     }
@@ -34,9 +37,10 @@ final class InFlightTracker: Sendable {
     /// `InFlightCalls` by the next `publish()`.
     func begin(_ tag: ToolCallTag) -> Int {
         state.withLock { s in
-            let number = s.base + s.entries.count
-            s.entries.append(tag)
-            s.live += 1
+            let number = s.base + s.tags.count
+            s.tags.append(tag)
+            s.live.append(true)
+            s.liveCount += 1
             s.unpublished = true
             return number
         }
@@ -48,7 +52,7 @@ final class InFlightTracker: Sendable {
         state.withLock { s in
             guard s.unpublished else { return }
             s.unpublished = false
-            if let last = s.entries.last, let tag = last { show(s.base + s.entries.count - 1, tag, &s) }
+            showNewest(&s)
         }
     }
 
@@ -56,53 +60,54 @@ final class InFlightTracker: Sendable {
     func end(_ number: Int) {
         state.withLock { s in
             let i = number - s.base
-            guard i >= s.head, i < s.entries.count, s.entries[i] != nil else { return }
-            s.entries[i] = nil
-            s.live -= 1
-            while s.entries.count > s.head, s.entries[s.entries.count - 1] == nil { s.entries.removeLast() }
-            while s.head < s.entries.count, s.entries[s.head] == nil { s.head += 1 }
-            if s.head == s.entries.count {
-                s.base += s.entries.count
-                s.entries.removeAll(keepingCapacity: true)
+            guard i >= s.head, i < s.live.count, s.live[i] else { return }
+            s.live[i] = false
+            s.liveCount -= 1
+            while s.live.count > s.head, !s.live[s.live.count - 1] { s.live.removeLast(); s.tags.removeLast() }
+            while s.head < s.live.count, !s.live[s.head] { s.head += 1 }
+            if s.head == s.live.count {
+                s.base += s.live.count
+                s.live.removeAll(keepingCapacity: true)
+                s.tags.removeAll(keepingCapacity: true)
                 s.head = 0
-            } else if s.head >= 4096 && s.head * 2 >= s.entries.count {
-                s.entries.removeFirst(s.head)
+            } else if s.head >= 4096 && s.head * 2 >= s.live.count {
+                s.live.removeFirst(s.head)
+                s.tags.removeFirst(s.head)
                 s.base += s.head
                 s.head = 0
             }
-            if let last = s.entries.last, let tag = last {
-                show(s.base + s.entries.count - 1, tag, &s)
-            } else {
-                hide(&s)
-            }
+            showNewest(&s)
         }
     }
 
     /// The number of calls in flight.
-    var count: Int { state.withLock { $0.live } }
+    var count: Int { state.withLock { $0.liveCount } }
 
-    /// Lists call `number` (the newest live one) in the sink instead of the one shown before. The new one
-    /// is added before the old one is removed, so `current` is never briefly empty while calls are in flight.
-    private func show(_ number: Int, _ tag: ToolCallTag, _ s: inout State) {
-        guard let old = s.shown else {
-            sink.begin(tag)
-            s.shown = (number, tag)
+    /// Lists the newest live call (the last entry: ended calls are trimmed off the end) in the sink instead
+    /// of the one shown before, or nothing when none is live. The new one is added before the old one is
+    /// removed, so `current` is never briefly empty while calls are in flight.
+    private func showNewest(_ s: inout State) {
+        guard s.liveCount > 0, !s.tags.isEmpty else {
+            if s.shownNumber >= 0 { sink.end(requestID: s.shownID) }
+            s.shownNumber = -1
+            s.shownID = ""
             return
         }
-        if old.number == number { return }
-        if old.tag.requestID == tag.requestID {
+        let number = s.base + s.tags.count - 1
+        // Most ends (a pipelining client's oldest calls) leave the newest call where it is.
+        if number == s.shownNumber { return }
+        let tag = s.tags[s.tags.count - 1]
+        if s.shownNumber < 0 {
+            sink.begin(tag)
+        } else if s.shownID == tag.requestID {
             // `end` removes the newest entry with that id, which would be the new one: swap in order.
-            sink.end(requestID: old.tag.requestID)
+            sink.end(requestID: s.shownID)
             sink.begin(tag)
         } else {
             sink.begin(tag)
-            sink.end(requestID: old.tag.requestID)
+            sink.end(requestID: s.shownID)
         }
-        s.shown = (number, tag)
-    }
-
-    private func hide(_ s: inout State) {
-        if let old = s.shown { sink.end(requestID: old.tag.requestID) }
-        s.shown = nil
+        s.shownNumber = number
+        s.shownID = tag.requestID
     }
 }
