@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null && command -v bwrap >/dev/null && command -v firejail >/dev/null \
   || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine bubblewrap firejail strace >/dev/null
-[ -x .build/release/contain ] || swift build -c release --static-swift-stdlib --disable-local-rpath
+[ -x .build/release/contain ] || scripts/build-release
 mkdir -p bench/results
 OUT=bench/results
 C=.build/release/contain

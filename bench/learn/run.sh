@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 command -v hyperfine >/dev/null && command -v strace >/dev/null \
   || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine strace >/dev/null
 C=${CONTAIN_BIN:-$PWD/.build/release/contain}
-[ -x "$C" ] || swift build -c release
+[ -x "$C" ] || scripts/build-release
 OUT=bench/results
 RUNS=${RUNS:-10}
 mkdir -p "$OUT"

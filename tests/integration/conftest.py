@@ -21,7 +21,7 @@ SETPRIV = ["setpriv", "--reuid", str(UNPRIV_UID), "--regid", str(UNPRIV_UID), "-
 def contain_path() -> pathlib.Path:
     p = pathlib.Path(os.environ.get("CONTAIN_BIN", REPO / ".build" / "release" / "contain"))
     if not p.exists():
-        pytest.fail(f"{p} is missing: build first with `swift build -c release` (scripts/test does)")
+        pytest.fail(f"{p} is missing: build first with scripts/build-release (scripts/test does)")
     return p
 
 
