@@ -67,17 +67,20 @@ final class CompiledCondition: Sendable {
                 }
                 continue
             }
-            if !found.present || found.values.isEmpty {
+            if !found.present || found.isEmpty {
                 return Denial(reason: "required argument \(name(t)) is missing", args: [(t.argument, "missing")])
             }
-            for v in found.values {
-                switch test(t.op, v, regex: requireRegexes[i]) {
-                case .holds: continue
-                case .fails:
-                    return Denial(reason: "argument \(name(t)) = \(render(v)) does not satisfy \(describe(t.op))", args: [(t.argument, render(v))])
-                case .uncheckable(let why):
+            let regex = requireRegexes[i]
+            let failing = found.firstResult { v -> Outcome? in
+                let o = test(t.op, v, regex: regex)
+                if case .holds = o { return nil }
+                return o
+            }
+            if let (v, outcome) = failing {
+                if case .uncheckable(let why) = outcome {
                     return Denial(reason: "argument \(name(t)) = \(render(v)) cannot be checked against \(describe(t.op)): \(why)", args: [(t.argument, render(v))])
                 }
+                return Denial(reason: "argument \(name(t)) = \(render(v)) does not satisfy \(describe(t.op))", args: [(t.argument, render(v))])
             }
         }
         for (i, t) in rule.denyIf.enumerated() {
@@ -90,14 +93,17 @@ final class CompiledCondition: Sendable {
                 }
                 continue
             }
-            for v in found.values {
-                switch test(t.op, v, regex: denyIfRegexes[i]) {
-                case .fails: continue
-                case .holds:
-                    return Denial(reason: "argument \(name(t)) = \(render(v)) matches \(describe(t.op))", args: [(t.argument, render(v))])
-                case .uncheckable(let why):
+            let regex = denyIfRegexes[i]
+            let matching = found.firstResult { v -> Outcome? in
+                let o = test(t.op, v, regex: regex)
+                if case .fails = o { return nil }
+                return o
+            }
+            if let (v, outcome) = matching {
+                if case .uncheckable(let why) = outcome {
                     return Denial(reason: "argument \(name(t)) = \(render(v)) cannot be checked against \(describe(t.op)): \(why)", args: [(t.argument, render(v))])
                 }
+                return Denial(reason: "argument \(name(t)) = \(render(v)) matches \(describe(t.op))", args: [(t.argument, render(v))])
             }
         }
         return nil
@@ -181,8 +187,32 @@ func render(_ v: JSONValue, limit: Int = 200) -> String {
 }
 
 enum ArgumentPath {
-    /// `present`: every branch has the argument; `anyPresent`: at least one has it.
-    struct Found { var present: Bool; var anyPresent: Bool; var values: [JSONValue] }
+    /// `present`: every branch has the argument; `anyPresent`: at least one has it. The values found, in
+    /// order: the first is kept inline (most arguments resolve to one value, and an array per call showed
+    /// up as an allocation and a release in the proxy's per-message profile), the others in `more`.
+    struct Found {
+        var present: Bool
+        var anyPresent: Bool
+        var first: JSONValue?
+        var more: [JSONValue] = []
+
+        var isEmpty: Bool { first == nil }
+
+        mutating func append(_ v: JSONValue) {
+            if first == nil { first = v } else { more.append(v) }
+        }
+
+        /// The first value `body` answers non-nil for, and that answer.
+        func firstResult<R>(_ body: (JSONValue) -> R?) -> (JSONValue, R)? {
+            guard let f = first else { return nil }
+            if let r = body(f) { return (f, r) }
+            for v in more { if let r = body(v) { return (v, r) } }
+            return nil
+        }
+
+        /// Every value, in order (tests).
+        var values: [JSONValue] { first.map { [$0] + more } ?? [] }
+    }
 
     static func components(_ path: String) -> [String] {
         path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
@@ -190,11 +220,11 @@ enum ArgumentPath {
 
     /// Resolves a split path ("a.b.c"). Arrays met on the way, and at the end, are expanded per element.
     /// `present` is false when any branch lacks the key, so one element without the argument cannot hide
-    /// behind others. Runs per call: the common case (objects only, one value) allocates one small array.
+    /// behind others. Runs per call: the common case (objects only, one value) allocates nothing.
     static func resolve(_ path: [String], in root: JSONValue) -> Found {
-        var found = Found(present: true, anyPresent: false, values: [])
+        var found = Found(present: true, anyPresent: false, first: nil)
         walk(root, path[...], &found)
-        if found.values.isEmpty && !found.anyPresent { found.present = false }
+        if found.isEmpty && !found.anyPresent { found.present = false }
         return found
     }
 
@@ -205,20 +235,20 @@ enum ArgumentPath {
         }
         guard let key = rest.first else {
             found.anyPresent = true
-            found.values.append(v)
+            found.append(v)
             return
         }
         guard let child = v[key] else { found.present = false; return }
         if rest.count == 1 {
             found.anyPresent = true
-            appendExpanded(child, &found.values)
+            appendExpanded(child, &found)
         } else {
             walk(child, rest.dropFirst(), &found)
         }
     }
 
-    private static func appendExpanded(_ v: JSONValue, _ out: inout [JSONValue]) {
-        if case .array(let items) = v { for i in items { appendExpanded(i, &out) } } else { out.append(v) }
+    private static func appendExpanded(_ v: JSONValue, _ found: inout Found) {
+        if case .array(let items) = v { for i in items { appendExpanded(i, &found) } } else { found.append(v) }
     }
 
     static func equals(_ v: JSONValue, _ s: JSONScalar) -> Bool {
