@@ -13,6 +13,7 @@
 // learning and stay refused, so the re-run behaves the same: the review list names them.
 
 import Synchronization
+import ContainProfile
 
 public struct FilesystemEntry: Sendable, Equatable {
     public var path: String

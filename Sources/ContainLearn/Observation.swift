@@ -9,6 +9,7 @@ import Glibc
 import Musl
 #endif
 import ContainAudit
+import ContainProfile
 import ContainRuleKit
 import Synchronization
 
@@ -344,42 +345,8 @@ struct NetworkAddress: Hashable, CustomStringConvertible {
     }
 }
 
-/// Lexical path helpers (no file system access).
-enum LexicalPath {
-    /// Collapses `//`, `/./`, `..` and a trailing `/` of an absolute path.
-    static func normalize(_ path: String) -> String {
-        if isNormal(path) { return path }
-        var parts: [Substring] = []
-        for c in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if c == "." { continue }
-            if c == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-            parts.append(c)
-        }
-        return "/" + parts.joined(separator: "/")
-    }
-
-    /// Already absolute and normal (the common case for paths the listener reports): no `//`, `.` or `..`
-    /// components and no trailing `/`. One pass over the bytes, no allocation.
-    static func isNormal(_ path: String) -> Bool {
-        var u = path.utf8.makeIterator()
-        guard u.next() == UInt8(ascii: "/") else { return false }
-        var componentLength = 0
-        var dots = 0
-        var count = 1
-        while let b = u.next() {
-            count += 1
-            if b == UInt8(ascii: "/") {
-                if componentLength == 0 || componentLength == dots && dots <= 2 { return false }
-                componentLength = 0; dots = 0
-            } else {
-                componentLength += 1
-                if b == UInt8(ascii: ".") { dots += 1 }
-            }
-        }
-        if count == 1 { return true } // "/"
-        return componentLength > 0 && !(componentLength == dots && dots <= 2)
-    }
-
+/// More lexical path helpers (`normalize` and `isNormal` are ContainProfile's).
+extension LexicalPath {
     static func components(_ path: String) -> [Substring] {
         path.split(separator: "/", omittingEmptySubsequences: true)
     }

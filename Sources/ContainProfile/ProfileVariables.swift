@@ -92,15 +92,7 @@ enum PathText {
     }
 
     /// Resolves `..` lexically (for paths already free of symlinks, such as /proc/self/exe's target).
-    static func collapse(_ path: String) -> String {
-        var parts: [Substring] = []
-        for c in path.split(separator: "/", omittingEmptySubsequences: true) where c != "." {
-            if c == ".." { _ = parts.popLast() } else { parts.append(c) }
-        }
-        var out = ""
-        for c in parts { out.append("/"); out.append(contentsOf: c) }
-        return out.isEmpty ? "/" : out
-    }
+    static func collapse(_ path: String) -> String { LexicalPath.normalize(path) }
 
     static func hasDotDot(_ path: String) -> Bool {
         if let fast = asciiComponents(path, { $0.count == 2 && $0[0] == dot && $0[1] == dot }) { return fast }

@@ -1,16 +1,10 @@
 // Lexical path helpers for plan building (no filesystem access).
 
+import ContainProfile
+
 enum SandboxPath {
-    /// Collapses "//", "." and ".." without touching the filesystem. Input must be absolute.
-    static func normalize(_ path: String) -> String {
-        var parts: [Substring] = []
-        for c in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if c == "." { continue }
-            if c == ".." { _ = parts.popLast(); continue }
-            parts.append(c)
-        }
-        return "/" + parts.joined(separator: "/")
-    }
+    /// Collapses "//", "." and ".." without touching the filesystem, at the bytes the kernel splits.
+    static func normalize(_ path: String) -> String { LexicalPath.normalize(path) }
 
     static func depth(_ path: String) -> Int { path == "/" ? 0 : path.split(separator: "/").count }
 

@@ -2,6 +2,7 @@ import ContainAudit
 @testable import ContainLearn
 import ContainRuleKit
 import Testing
+import ContainProfile
 
 @Suite struct ObservationTests {
     @Test func openFlagsBecomeAccessModes() {
