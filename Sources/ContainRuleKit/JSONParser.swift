@@ -87,12 +87,12 @@ public enum JSONParser {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
             throw JSONParseError(offset: 0, reason: .unexpectedEnd)
         }
-        var s = JSONScanner(base: base, count: bytes.count, maxDepth: maxDepth)
-        defer { s.release() }
-        try s.checkStart()
-        let v = try s.value(depth: 0, build: true)
-        try s.finish()
-        return v
+        return try JSONScanner.withScanner(base, count: bytes.count, maxDepth: maxDepth) { (s) throws(JSONParseError) -> JSONValue in
+            try s.checkStart()
+            let v = try s.value(depth: 0, build: true)
+            try s.finish()
+            return v
+        }
     }
 
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
@@ -111,11 +111,11 @@ public enum JSONParser {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
             throw JSONParseError(offset: 0, reason: .unexpectedEnd)
         }
-        var s = JSONScanner(base: base, count: bytes.count, maxDepth: maxDepth)
-        defer { s.release() }
-        try s.checkStart()
-        _ = try s.value(depth: 0, build: false)
-        try s.finish()
+        try JSONScanner.withScanner(base, count: bytes.count, maxDepth: maxDepth) { (s) throws(JSONParseError) in
+            try s.checkStart()
+            _ = try s.value(depth: 0, build: false)
+            try s.finish()
+        }
     }
 
     /// Validates the whole input strictly, but materialises only the top-level members `materialize`
@@ -154,30 +154,30 @@ public enum JSONParser {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
             throw JSONParseError(offset: 0, reason: .unexpectedEnd)
         }
-        var s = JSONScanner(base: base, count: bytes.count, maxDepth: maxDepth)
-        defer { s.release() }
-        try s.checkStart()
-        s.skipWhitespace()
-        guard s.pos < s.count else { throw JSONParseError(offset: s.pos, reason: .unexpectedEnd) }
-        let kind: JSONTopLevelKind
-        switch base[s.pos] {
-        case UInt8(ascii: "{"):
-            kind = .object
-            try s.members { (key, start, lead, scanner) throws(JSONParseError) in
-                let wanted = scanner.withKey(key, build)
-                let v = try scanner.value(depth: 1, build: wanted)
-                let range = start..<scanner.pos
-                scanner.withKey(key) { member($0, wanted ? v : nil, range, lead) }
+        return try JSONScanner.withScanner(base, count: bytes.count, maxDepth: maxDepth) { (s) throws(JSONParseError) -> JSONTopLevelKind in
+            try s.checkStart()
+            s.skipWhitespace()
+            guard s.pos < s.count else { throw JSONParseError(offset: s.pos, reason: .unexpectedEnd) }
+            let kind: JSONTopLevelKind
+            switch base[s.pos] {
+            case UInt8(ascii: "{"):
+                kind = .object
+                try s.members { (key, start, lead, scanner) throws(JSONParseError) in
+                    let wanted = scanner.withKey(key, build)
+                    let v = try scanner.value(depth: 1, build: wanted)
+                    let range = start..<scanner.pos
+                    scanner.withKey(key) { member($0, wanted ? v : nil, range, lead) }
+                }
+            case UInt8(ascii: "["):
+                kind = .array
+                _ = try s.value(depth: 0, build: false)
+            default:
+                kind = .scalar
+                _ = try s.value(depth: 0, build: false)
             }
-        case UInt8(ascii: "["):
-            kind = .array
-            _ = try s.value(depth: 0, build: false)
-        default:
-            kind = .scalar
-            _ = try s.value(depth: 0, build: false)
+            try s.finish()
+            return kind
         }
-        try s.finish()
-        return kind
     }
 
     /// Reads top-level member `key` from a possibly truncated or broken object: walks members until the
@@ -218,6 +218,8 @@ struct JSONScanner {
     private var keys: UnsafeMutablePointer<KeyRef>?
     private var keysCapacity = 0
     private var keyCount = 0
+    /// The stack outgrew the caller's storage and lives on the heap (freed by `release()`).
+    private var keysOnHeap = false
     /// Decoded bytes of the keys that had escapes.
     private var escapedKeys: [UInt8] = []
 
@@ -229,13 +231,32 @@ struct JSONScanner {
         var length: Int { end - start }
     }
 
-    init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
+    /// `keyStorage`: room for the first keys of the stack (the entry points pass stack memory, so a
+    /// message with a few dozen keys costs no heap allocation for them); more go to the heap.
+    init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int,
+         keyStorage: UnsafeMutableBufferPointer<KeyRef> = UnsafeMutableBufferPointer(start: nil, count: 0)) {
         self.base = base; self.count = count; self.maxDepth = maxDepth
+        keys = keyStorage.baseAddress
+        keysCapacity = keys == nil ? 0 : keyStorage.count
     }
 
-    /// Frees the key stack; every entry point calls it (deferred) when done with the scanner.
+    /// Entry points run the scanner with its first keys' storage on the stack.
+    static func withScanner<R>(_ bytes: UnsafePointer<UInt8>, count: Int, maxDepth: Int,
+                               _ body: (inout JSONScanner) throws(JSONParseError) -> R) throws(JSONParseError) -> R {
+        try withUnsafeTemporaryAllocation(of: KeyRef.self, capacity: inlineKeys) { (storage) throws(JSONParseError) -> R in
+            var s = JSONScanner(base: bytes, count: count, maxDepth: maxDepth, keyStorage: storage)
+            defer { s.release() }
+            return try body(&s)
+        }
+    }
+
+    /// 32 keys of 24 bytes: within the size Swift always places on the stack.
+    static let inlineKeys = 32
+
+    /// Frees the key stack if it moved to the heap; every entry point calls it (deferred) when done.
     mutating func release() {
-        keys?.deallocate()
+        if keysOnHeap { keys?.deallocate() }
+        keysOnHeap = false
         keys = nil
         keysCapacity = 0
         keyCount = 0
@@ -249,11 +270,12 @@ struct JSONScanner {
             let grown = UnsafeMutablePointer<KeyRef>.allocate(capacity: newCapacity)
             if let old = keys {
                 grown.moveInitialize(from: old, count: keyCount)
-                old.deallocate()
+                if keysOnHeap { old.deallocate() }
             }
             grown.advanced(by: keyCount).initialize(to: k)
             keys = grown
             keysCapacity = newCapacity
+            keysOnHeap = true
         }
         keyCount += 1
     }
@@ -538,18 +560,26 @@ struct JSONScanner {
     }
 
     /// Steps over string bytes that need no attention (not a quote, backslash, control character or
-    /// non-ASCII byte), 16 and then 8 at a time; stops at the first byte that needs attention or the end.
+    /// non-ASCII byte), 16 at a time, stopping right on the first byte that does; near the end of the
+    /// input, 8 and then 1 at a time. Stops at the end when there is none.
     @inline(__always) mutating func skipPlainBytes() {
         var p = pos
         let end = count
         let quote = SIMD16<UInt8>(repeating: 0x22), slash = SIMD16<UInt8>(repeating: 0x5C)
-        let space = SIMD16<UInt8>(repeating: 0x20), high = SIMD16<UInt8>(repeating: 0x80)
+        let space = SIMD16<Int8>(repeating: 0x20)
         while p &+ 16 <= end {
             let v = UnsafeRawPointer(base + p).loadUnaligned(as: SIMD16<UInt8>.self)
-            let special = (v .== quote) .| (v .== slash) .| (v .< space) .| (v .>= high)
-            // Two 64-bit lanes tested at once: `any()` compiles to a long horizontal reduction here.
+            // Read as signed bytes, everything from 0x80 up is negative: one `< 0x20` finds control
+            // characters and non-ASCII bytes together.
+            let special = (unsafeBitCast(v, to: SIMD16<Int8>.self) .< space) .| (v .== quote) .| (v .== slash)
+            // Two 64-bit lanes tested at once: `any()` compiles to a long horizontal reduction here. A lane
+            // holds 0xFF per special byte, so its trailing zero bits locate the first one (little-endian).
             let lanes = unsafeBitCast(special, to: SIMD2<UInt64>.self)
-            if lanes[0] | lanes[1] != 0 { break }
+            let low = UInt64(littleEndian: lanes[0]), high = UInt64(littleEndian: lanes[1])
+            if low | high != 0 {
+                pos = low != 0 ? p &+ (low.trailingZeroBitCount &>> 3) : p &+ 8 &+ (high.trailingZeroBitCount &>> 3)
+                return
+            }
             p &+= 16
         }
         while p &+ 8 <= end {
@@ -557,7 +587,6 @@ struct JSONScanner {
             if JSONScanner.hasSpecialByte(v) { break }
             p &+= 8
         }
-        // Then byte by byte up to the special byte, so a short string costs no vector load per byte.
         while p < end {
             let b = base[p]
             if b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 { break }

@@ -240,3 +240,41 @@ private extension String {
     // Nested objects with escaped keys unwind their keys correctly: siblings may reuse them.
     #expect(reason(#"{"a":{"\u0062":1},"c":{"b":2,"\u0064":{"b":3}},"\u0062":4}"#) == nil)
 }
+
+@Test func keyStackGrowsPastItsInlineStorage() throws {
+    // The first keys of the duplicate-check stack live in the caller's stack memory; deeper or wider
+    // documents move it to the heap. Keys of every open object must survive the move.
+    for depth in [1, 31, 32, 33, 70] {
+        var open = "", close = ""
+        for d in 0..<depth { open += "{\"k\(d)\":0,\"n\":"; close += "}" }
+        let doc = open + "{\"x\":1,\"y\":2}" + close
+        #expect(reason(doc) == nil, "depth \(depth)")
+        // A repeat of the outermost object's key, after the inner objects pushed the stack past its storage
+        // and closed again; and one in the innermost keyed object.
+        let outerRepeat = open + "{\"x\":1}" + String(close.dropLast()) + ",\"k0\":1}"
+        #expect(reason(outerRepeat) == .duplicateKey("k0"), "depth \(depth)")
+        #expect(reason(open + "{\"x\":1},\"k\(depth - 1)\":1" + String(close.dropLast())) == .duplicateKey("k\(depth - 1)"), "depth \(depth)")
+        #expect(reason(open + "{\"x\":1,\"x\":2}" + close) == .duplicateKey("x"), "depth \(depth)")
+    }
+    // One object with more keys than the inline storage, through the envelope-style top-level scan too.
+    let wide = "{" + (0..<40).map { "\"w\($0)\":\($0)" }.joined(separator: ",") + "}"
+    var seen = 0
+    _ = try Array(wide.utf8).withUnsafeBytes { b throws(JSONParseError) in
+        try JSONParser.scanTopLevel(b, build: { _ in true }, member: { _, v, _, _ in if v != nil { seen += 1 } })
+    }
+    #expect(seen == 40)
+    #expect(reason(String(wide.dropLast()) + ",\"w39\":0}") == .duplicateKey("w39"))
+}
+
+@Test func highBytesAreSeenAtEveryOffsetOfTheVectorLoop() {
+    // The vector scan reads bytes as signed to find control and non-ASCII bytes in one comparison: the
+    // bytes at both ends of the non-ASCII range must stop it wherever they fall.
+    for len in 0..<40 {
+        for i in 0...len {
+            for b: UInt8 in [0x80, 0xBF, 0xF5, 0xFF, 0x00] {
+                let s = [0x22] + [UInt8](repeating: 0x61, count: i) + [b] + [UInt8](repeating: 0x62, count: len - i) + [0x22]
+                #expect(reasonBytes(s) == (b == 0 ? .controlCharacterInString : .invalidUTF8), "byte \(b) len \(len) at \(i)")
+            }
+        }
+    }
+}
