@@ -133,6 +133,14 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     #expect(throws: EnvelopeFault.self) { _ = try env(#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#) }
     #expect(throws: EnvelopeFault.self) { _ = try env(#"{"jsonrpc":"2.0","id":1,"result":1,"error":{}}"#, params: false) }
     #expect(throws: EnvelopeFault.self) { _ = try env(#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#) }
+    // The version is compared on its bytes, but an escaped spelling of "2.0" is still "2.0"; anything
+    // else (another string, a number, an escaped near miss) is refused.
+    #expect(try env(#"{"jsonrpc":"\u0032.0","id":1,"method":"ping"}"#).kind == .request(method: "ping"))
+    #expect(try env(#"{"jsonrpc":"2\u002e0","id":1,"result":{}}"#, params: false).kind == .response)
+    for version in [#""2.00""#, #""2.0 ""#, #"2.0"#, #""\u0032.1""#, #""""#, #"null"#, #"["2.0"]"#] {
+        #expect(throws: EnvelopeFault.self, "\(version)") { _ = try env(#"{"jsonrpc":"# + version + #","id":1,"method":"ping"}"#) }
+    }
+    #expect(throws: EnvelopeFault.self) { _ = try env(#"{"id":1,"method":"ping"}"#) }
     #expect(throws: EnvelopeFault.self) { _ = try env(#"{"jsonrpc":"2.1","id":1,"method":"ping"}"#) }
     #expect(throws: EnvelopeFault.self) { _ = try env(#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#) }
 }

@@ -90,17 +90,19 @@ struct Envelope {
         method == "tools/call" || method == "initialize" || method == "notifications/cancelled"
     }
 
-    /// One strict pass over the line. `jsonrpc`, `id` and `method` are built as values; `params` too when
+    /// One strict pass over the line. `id` and `method` are built as values (`jsonrpc` is checked on its bytes); `params` too when
     /// `materializeParams` and the method is one whose params the wall reads (`readsParams`). Everything
     /// else (a 50 MiB `result`) is validated in place and kept as a byte range.
     static func parse(_ line: UnsafeRawBufferPointer, materializeParams: Bool) throws(EnvelopeFault) -> Envelope {
-        var jsonrpc: JSONValue?, method: JSONValue?, id: JSONValue?, idRange: Range<Int>?
+        var jsonrpcRange: Range<Int>?, method: JSONValue?, id: JSONValue?, idRange: Range<Int>?
         var hasError = false, params: EnvelopeMember?, result: EnvelopeMember?
         let kind: JSONTopLevelKind
         do throws(JSONParseError) {
             kind = try JSONParser.scanTopLevel(line, build: { k in
                 switch EnvelopeKey(k) {
-                case .jsonrpc, .id, .method: return true
+                case .id, .method: return true
+                // Checked on its bytes below (no String for the version on every message).
+                case .jsonrpc: return false
                 case .params:
                     // Built in the same pass unless the method, already seen, is one the wall never reads.
                     guard materializeParams else { return false }
@@ -110,7 +112,7 @@ struct Envelope {
                 }
             }, member: { k, value, range, lead in
                 switch EnvelopeKey(k) {
-                case .jsonrpc: jsonrpc = value
+                case .jsonrpc: jsonrpcRange = range
                 case .id: id = value; idRange = range
                 case .method: method = value
                 case .params: params = EnvelopeMember(range: range, leadByte: lead, value: value)
@@ -127,7 +129,7 @@ struct Envelope {
         case .array: throw .batch
         case .scalar: throw .notObject
         }
-        guard jsonrpc == .string("2.0") else { throw .notJSONRPC2 }
+        guard let jsonrpcRange, Envelope.isVersion2(UnsafeRawBufferPointer(rebasing: line[jsonrpcRange])) else { throw .notJSONRPC2 }
         let idText = idRange.map { String(decoding: UnsafeRawBufferPointer(rebasing: line[$0]), as: UTF8.self) }
         if let method {
             guard case .string(let name) = method else { throw .badMethod }
@@ -148,6 +150,16 @@ struct Envelope {
         // A null id is legal on an error response to a request whose id could not be read.
         guard RequestKey(id) != nil || (id == .null && hasError) else { throw .badID }
         return Envelope(kind: .response, id: id, idText: idText, params: nil, result: result)
+    }
+}
+
+extension Envelope {
+    /// Whether a (validated) `jsonrpc` value is the string "2.0": compared on its bytes, and decoded only
+    /// when it is written with escapes ("\u0032.0" means "2.0" too).
+    static func isVersion2(_ text: UnsafeRawBufferPointer) -> Bool {
+        if EnvelopeKey.equal(text, "\"2.0\"") { return true }
+        guard text.first == UInt8(ascii: "\""), text.contains(UInt8(ascii: "\\")) else { return false }
+        return (try? JSONParser.parse(text)) == .string("2.0")
     }
 }
 
