@@ -83,8 +83,32 @@ final class ProxyRig: @unchecked Sendable {
         }
     }
 
-    func sendClient(_ line: [UInt8]) throws { try ProxyRig.writeAll(clientWrite, line + [0x0A]) }
-    func sendServer(_ line: [UInt8]) throws { try ProxyRig.writeAll(serverWrite, line + [0x0A]) }
+    /// Newlines written to each side so far: the session handles one line per newline.
+    private var clientLinesSent = 0
+    private var serverLinesSent = 0
+
+    /// Sends a line and waits until the session has handled it (and any line before it). The two sides
+    /// are read by two threads: without the wait, a line sent to the server after one sent to the client
+    /// could be handled first, and a transcript's order would not be the order the session saw.
+    func sendClient(_ line: [UInt8]) throws {
+        try ProxyRig.writeAll(clientWrite, line + [0x0A])
+        clientLinesSent += line.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+        try ProxyRig.waitHandled(session.clientLinesHandled, clientLinesSent, side: "client")
+    }
+    func sendServer(_ line: [UInt8]) throws {
+        try ProxyRig.writeAll(serverWrite, line + [0x0A])
+        serverLinesSent += line.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+        try ProxyRig.waitHandled(session.serverLinesHandled, serverLinesSent, side: "server")
+    }
+
+    private static func waitHandled(_ counter: borrowing Atomic<Int>, _ sent: Int, side: String) throws {
+        var waited = 0
+        while counter.load(ordering: .acquiring) < sent {
+            if waited > 20_000 { throw HarnessError("the \(side) side's line \(sent) was not handled within 20 s: the proxy is stuck") }
+            usleep(1000)
+            waited += 1
+        }
+    }
 
     /// The next line arriving at the client (without its newline); nil at end of stream.
     func readClient(timeout: Int32 = 20_000) throws -> [UInt8]? { try ProxyRig.readLine(clientRead, &clientBuf, timeout) }

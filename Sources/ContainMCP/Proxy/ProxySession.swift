@@ -36,6 +36,11 @@ public final class ProxySession: Sendable {
     private let clientRequests = RequestTable()
     /// Server requests (sampling, elicitation, roots/list, ping) forwarded to the client.
     private let serverRequests = RequestTable()
+    /// Lines each direction's loop has acted on (over-long ones included: one per newline read). The two
+    /// directions run on their own threads, so a test that sends one side a line and then the other side
+    /// one waits on these to know the first was handled (a plain store per line: one writer each).
+    let clientLinesHandled = Atomic<Int>(0)
+    let serverLinesHandled = Atomic<Int>(0)
     /// Wake pipes: a byte in one ends the matching reader (read end, write end).
     private let wakeClientReader: (Int32, Int32)
     private let wakeServerReader: (Int32, Int32)
@@ -136,6 +141,7 @@ public final class ProxySession: Sendable {
     private func clientLoop() {
         let reader = LineReader(fd: clientIn, maxLineBytes: maxLine.load(ordering: .relaxed), wakeFD: wakeClientReader.0)
         let out = OutputBatch(toServer) { [inFlight] in inFlight.publish() }
+        var handled = 0
         loop: while true {
             // Nothing forwarded waits for input that has not arrived, and the reader's buffer (which the
             // batch points into) only moves when no complete line is left. Lines that have arrived already
@@ -154,6 +160,8 @@ public final class ProxySession: Sendable {
             case .end, .failed:
                 break loop
             }
+            handled &+= 1
+            clientLinesHandled.store(handled, ordering: .releasing)
         }
         out.flush()
         toServer.close()
@@ -281,6 +289,7 @@ public final class ProxySession: Sendable {
     private func serverLoop() {
         let reader = LineReader(fd: serverOut, maxLineBytes: maxLine.load(ordering: .relaxed), wakeFD: wakeServerReader.0)
         let out = OutputBatch(toClient)
+        var handled = 0
         loop: while true {
             if !reader.hasBufferedLine && !(reader.readArrivedInPlace() && reader.hasBufferedLine) { out.flush() }
             reader.setMaxLineBytes(maxLine.load(ordering: .relaxed))
@@ -293,6 +302,8 @@ public final class ProxySession: Sendable {
             case .end, .failed:
                 break loop
             }
+            handled &+= 1
+            serverLinesHandled.store(handled, ordering: .releasing)
         }
         out.flush()
         toClient.close()
