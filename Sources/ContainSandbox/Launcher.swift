@@ -23,6 +23,9 @@ public struct SeccompHandoff: Sendable {
     public var bytes: [UInt8]
     /// Ask for a SECCOMP_RET_USER_NOTIF listener fd.
     public var wantListener: Bool
+    /// Header bits this version of contain never sets; only tests set them, to check the child refuses a
+    /// header it would read differently.
+    var unknownHeaderBits: (flags: UInt32, reserved: UInt32) = (0, 0)
     public init(bytes: [UInt8], wantListener: Bool) { self.bytes = bytes; self.wantListener = wantListener }
 }
 
@@ -240,7 +243,8 @@ public enum Launcher {
         var header = contain_filter_header()
         header.magic = CONTAIN_FILTER_MAGIC
         header.instructions = UInt32(count)
-        header.flags = h.wantListener ? CONTAIN_FILTER_WANT_LISTENER : 0
+        header.flags = (h.wantListener ? CONTAIN_FILTER_WANT_LISTENER : 0) | h.unknownHeaderBits.flags
+        header.reserved = h.unknownHeaderBits.reserved
         var message = [UInt8](repeating: 0, count: MemoryLayout<contain_filter_header>.size + h.bytes.count)
         message.withUnsafeMutableBytes { dst in
             withUnsafeBytes(of: &header) { dst.copyMemory(from: $0) }

@@ -203,7 +203,7 @@ public enum PlanBuilder {
         if req.seccomp {
             // As late as possible: the supervisor compiles the program while the steps above run.
             steps.append(PlanStep(.receiveSeccomp, "receive the seccomp program",
-                                  fix: "the supervisor did not deliver the compiled filter (it failed or exited); the sandbox never runs without it"))
+                                  fix: "EPIPE: the supervisor did not deliver the compiled filter (it failed or exited); EPROTO: the filter's header was not one this launcher reads (a contain build mixing versions); the sandbox never runs without it"))
             steps.append(PlanStep(.seccomp, "install seccomp filter",
                                   fix: "the kernel refused the filter; run `contain doctor` to see what seccomp supports here"))
         }

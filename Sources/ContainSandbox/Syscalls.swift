@@ -12,6 +12,7 @@ import Glibc
 import Musl
 #endif
 import CContainChild
+import ContainProfile
 
 public enum Sys {
     /// A failed call: the errno and the call's name, for messages.
@@ -28,41 +29,8 @@ public enum Sys {
         return "\(name) (\(String(cString: strerror(e))))"
     }
 
-    public static func errnoName(_ e: Int32) -> String {
-        switch e {
-        case EPERM: return "EPERM"
-        case ENOENT: return "ENOENT"
-        case ESRCH: return "ESRCH"
-        case EINTR: return "EINTR"
-        case EIO: return "EIO"
-        case E2BIG: return "E2BIG"
-        case ENOEXEC: return "ENOEXEC"
-        case EBADF: return "EBADF"
-        case ECHILD: return "ECHILD"
-        case EAGAIN: return "EAGAIN"
-        case ENOMEM: return "ENOMEM"
-        case EACCES: return "EACCES"
-        case EFAULT: return "EFAULT"
-        case EBUSY: return "EBUSY"
-        case EEXIST: return "EEXIST"
-        case EXDEV: return "EXDEV"
-        case ENOTDIR: return "ENOTDIR"
-        case EISDIR: return "EISDIR"
-        case EINVAL: return "EINVAL"
-        case EMFILE: return "EMFILE"
-        case ENOSPC: return "ENOSPC"
-        case EROFS: return "EROFS"
-        case EPIPE: return "EPIPE"
-        case ENAMETOOLONG: return "ENAMETOOLONG"
-        case ENOSYS: return "ENOSYS"
-        case ELOOP: return "ELOOP"
-        case EOVERFLOW: return "EOVERFLOW"
-        case EOPNOTSUPP: return "EOPNOTSUPP"
-        case ETXTBSY: return "ETXTBSY"
-        case EUSERS: return "EUSERS"
-        default: return "errno \(e)"
-        }
-    }
+    /// The profile language's errno table: one list of names for what profiles say and what contain prints.
+    public static func errnoName(_ e: Int32) -> String { ErrnoNames.name(e) ?? "errno \(e)" }
 
     // MARK: file descriptors
 

@@ -113,6 +113,31 @@ import ContainProfile
         #expect(access(marker, F_OK) != 0)
     }
 
+    @Test func aHeaderWithBitsThisVersionDoesNotKnowIsRefusedByTheChild() throws {
+        // A parent and child that read the header differently (another version, a corrupted stream) must
+        // not install a filter with an option one of them ignores: the child stops at the receive step.
+        let marker = uniqueMarker()
+        defer { unlink(marker) }
+        let p = try plan(markerCommand(marker))
+        let allowAll: [UInt8] = [0x06, 0, 0, 0, 0, 0, 0xff, 0x7f] // ret SECCOMP_RET_ALLOW
+        for bits in [(flags: UInt32(2), reserved: UInt32(0)), (flags: UInt32(0), reserved: UInt32(1))] {
+            var handoff = SeccompHandoff(bytes: allowAll, wantListener: false)
+            handoff.unknownHeaderBits = bits
+            do {
+                _ = try Launcher.launch(p, seccomp: handoff) { fd, _ in close(fd) }
+                Issue.record("the launch should have failed for \(bits)")
+            } catch {
+                #expect(error.exitStatus == 125)
+                #expect(error.message.hasPrefix("contain: setup step \"receive the seccomp program\" failed: EPROTO"), "\(error.message)")
+            }
+        }
+        #expect(access(marker, F_OK) != 0)
+        // The control: the same program with a clean header runs the server.
+        let sandbox = try Launcher.launch(p, seccomp: SeccompHandoff(bytes: allowAll, wantListener: false)) { fd, _ in close(fd) }
+        _ = sandbox.waitForExit()
+        #expect(access(marker, F_OK) == 0)
+    }
+
     @Test func aProgramTheKernelRejectsStopsAtTheInstallStep() throws {
         // One `ld #0` and no return: well-formed on the pipe, refused by the kernel's checker.
         let marker = uniqueMarker()

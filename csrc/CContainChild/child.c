@@ -319,7 +319,10 @@ static int receive_seccomp(void) {
     if (fd < 0) return EBADF;
     struct contain_filter_header h;
     int err = read_exact(fd, &h, sizeof h);
-    if (err == 0 && (h.magic != CONTAIN_FILTER_MAGIC || h.instructions == 0 || h.instructions > CONTAIN_MAX_FILTER))
+    // Unknown flag bits or a non-zero reserved word mean a parent speaking another version of this
+    // header: refuse rather than install a filter with an option read differently.
+    if (err == 0 && (h.magic != CONTAIN_FILTER_MAGIC || h.instructions == 0 || h.instructions > CONTAIN_MAX_FILTER ||
+                     (h.flags & ~CONTAIN_FILTER_WANT_LISTENER) != 0 || h.reserved != 0))
         err = EPROTO;
     if (err == 0) err = read_exact(fd, g_filter, (size_t)h.instructions * sizeof(struct sock_filter));
     close(fd);
