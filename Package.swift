@@ -6,6 +6,7 @@ import PackageDescription
 //   ContainMCP -> { ContainShellRules, ContainPathRules, ContainKubeRules } -> ContainRuleKit -> ContainProfile
 //   ContainCLI -> ContainLearn -> { ContainProfile, ContainAudit, ContainShellRules, ContainKubeRules }
 //   ContainSandbox -> CContainChild (async-signal-safe child), CSeccomp, CCap
+//   { ContainSandbox, ContainMCP, ContainCLI } -> ContainThreads (the one pthread_create wrapper)
 //   ContainProfile -> CSeccomp (syscall name validation only), ContainYAML -> CYAML (system libyaml)
 let package = Package(
     name: "contain",
@@ -32,6 +33,7 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]),
         .target(name: "ContainYAML", dependencies: ["CYAML"], path: "Sources/ContainYAML"),
         .target(name: "ContainAudit", path: "Sources/ContainAudit"),
+        .target(name: "ContainThreads", path: "Sources/ContainThreads"),
         .target(
             name: "ContainProfile",
             dependencies: ["CSeccomp", "ContainYAML"],
@@ -51,7 +53,7 @@ let package = Package(
         .target(
             name: "ContainSandbox",
             dependencies: [
-                "ContainProfile", "ContainAudit", "CContainChild", "CSeccomp", "CCap",
+                "ContainProfile", "ContainAudit", "ContainThreads", "CContainChild", "CSeccomp", "CCap",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Sources/ContainSandbox"),
@@ -63,6 +65,7 @@ let package = Package(
             name: "ContainCLI",
             dependencies: [
                 "ContainProfile", "ContainSandbox", "ContainMCP", "ContainAudit", "ContainLearn", "ContainRuleKit",
+                "ContainThreads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -15,6 +15,7 @@ import ContainMCP
 import ContainProfile
 import ContainRuleKit
 import ContainSandbox
+import ContainThreads
 import Synchronization
 
 struct TransportWallSetup {
@@ -42,11 +43,11 @@ func startTransportWall(_ setup: TransportWallSetup) -> Result<() -> Void, Failu
                                clientIn: 0, clientOut: 1, serverIn: setup.serverIn, serverOut: setup.serverOut)
     session.rootsChecker = PolicyEngine.rootsChecker(for: mcp, context: context)
     let done = Mutex(false)
-    guard let proxyThread = PosixThread.start({ session.run(); done.withLock { $0 = true } }) else {
+    guard case .success(let proxyThread) = PosixThread.spawn({ session.run(); done.withLock { $0 = true } }) else {
         return .failure(FailureText("transport wall: cannot start the proxy thread"))
     }
     let watcher = ProfileWatcher(setup: setup, context: context, session: session)
-    let watcherThread = PosixThread.start { watcher.run() }
+    let watcherThread = try? PosixThread.spawn { watcher.run() }.get()
     return .success {
         // The server has exited: its stdout reaches end-of-file once everything it wrote was read, and the
         // proxy then ends by itself. A client that keeps stdin open must not hold contain forever.
@@ -120,26 +121,4 @@ final class ProfileWatcher: Sendable {
 final class TransportWallSetupBox: @unchecked Sendable {
     let value: TransportWallSetup
     init(_ value: TransportWallSetup) { self.value = value }
-}
-
-enum PosixThread {
-    final class Body: @unchecked Sendable {
-        let run: () -> Void
-        init(_ run: @escaping () -> Void) { self.run = run }
-    }
-
-    static func start(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
-        let box = Unmanaged.passRetained(Body(body))
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let body = Unmanaged<Body>.fromOpaque(raw).takeRetainedValue()
-            body.run()
-            return nil
-        }, box.toOpaque())
-        if rc != 0 { box.release(); return nil }
-        return thread
-    }
-
-    static func join(_ thread: pthread_t) { _ = pthread_join(thread, nil) }
 }

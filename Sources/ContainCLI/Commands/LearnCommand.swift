@@ -20,6 +20,7 @@ import ContainMCP
 import ContainProfile
 import ContainRuleKit
 import ContainSandbox
+import ContainThreads
 import Synchronization
 
 struct LearnCommand: ParsableCommand {
@@ -162,7 +163,7 @@ struct LearnSession {
                                        observe: true, audit: log, inFlight: inFlight,
                                        clientIn: 0, clientOut: 1, serverIn: ends.serverIn, serverOut: ends.serverOut)
             let done = Mutex(false)
-            guard let thread = PosixThread.start({ session.run(); done.withLock { $0 = true } }) else {
+            guard case .success(let thread) = PosixThread.spawn({ session.run(); done.withLock { $0 = true } }) else {
                 sandbox.kill()
                 _ = sandbox.waitForExit()
                 return fail("transport wall: cannot start the proxy thread")

@@ -22,6 +22,7 @@
 import CSeccomp
 import ContainAudit
 import ContainProfile
+import ContainThreads
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -142,7 +143,7 @@ enum NetworkBroker {
             listener.blockingConnects.subtract(1, ordering: .relaxed)
         }
         if listener.blockingConnects.add(1, ordering: .relaxed).newValue <= maxConcurrentBlockingConnects,
-           DetachedThread.spawn(finish) {
+           case .success = PosixThread.spawn(detached: true, finish) {
             return
         }
         finish() // too many in flight (or no thread): wait here rather than refuse an allowed destination

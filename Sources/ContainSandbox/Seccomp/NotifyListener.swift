@@ -16,6 +16,7 @@
 import CSeccomp
 import ContainAudit
 import ContainProfile
+import ContainThreads
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -79,7 +80,7 @@ public final class NotifyListener: Sendable {
     public func start() {
         thread.withLock { t in
             guard t == nil else { return }
-            switch JoinableThread.spawn({ self.run() }) {
+            switch PosixThread.spawn { self.run() } {
             case .success(let tid): t = tid
             case .failure(let e):
                 audit.note("seccomp listener thread could not start (\(SeccompError.errnoName(e.code))): denied syscalls fail with ENOSYS and are not reported")

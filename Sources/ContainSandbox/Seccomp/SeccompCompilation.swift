@@ -8,6 +8,7 @@
 // clone() that may happen meanwhile is safe because the sandbox child runs nothing but async-signal-safe C.
 
 import ContainProfile
+import ContainThreads
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,7 @@ public final class SeccompCompilation: Sendable {
         thread.withLock { t in
             guard case .notStarted = t else { return }
             // No thread: wait() compiles on the caller's thread instead.
-            if case .success(let tid) = JoinableThread.spawn({ self.compileNow() }) { t = .running(tid) }
+            if case .success(let tid) = PosixThread.spawn({ self.compileNow() }) { t = .running(tid) }
         }
     }
 
