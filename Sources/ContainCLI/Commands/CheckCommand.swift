@@ -72,21 +72,24 @@ struct CheckCommand: ParsableCommand {
         let loader = ProfileLoader(variables: variables)
         var failed = false
         for p in profiles {
-            var diags = loader.check(p)
-            if !diags.contains(where: { $0.severity == .error }), let profile = try? loader.load(p) {
-                diags += Self.regexDiagnostics(profile, file: p)
-            }
+            // One read, parse and decode per profile: the diagnostics and, when none is an error, the profile.
+            let (loaded, checked) = loader.checkAndLoad(p)
+            var diags = checked
+            if let loaded { diags += Self.regexDiagnostics(loaded, file: p) }
             for d in diags { FileHandleStderr.write(d.description + "\n") }
             if diags.contains(where: { $0.severity == .error }) {
+                failed = true
+            } else if loaded == nil {
+                // The loader never returns neither: say so rather than pass a profile nothing was read from.
+                FileHandleStderr.write("\(p): error: the profile could not be loaded, and the loader gave no reason\n")
                 failed = true
             } else {
                 if !quiet {
                     let warnings = diags.count
                     Swift.print(warnings == 0 ? "\(p): ok" : "\(p): ok (\(warnings) warning\(warnings == 1 ? "" : "s"))")
                 }
-                if let path = exportBPF {
+                if let path = exportBPF, let profile = loaded {
                     do {
-                        let profile = try loader.load(p)
                         let program = try SeccompCompiler.compile(profile.environment.syscalls, mode: .enforce,
                                                                   network: profile.environment.network)
                         try Self.writeFile(path, program.bytes)
@@ -96,7 +99,7 @@ struct CheckCommand: ParsableCommand {
                         throw ExitCode(1)
                     }
                 }
-                if print, let profile = try? loader.load(p) {
+                if print, let profile = loaded {
                     let renderer = ProfileRenderer(workspace: variables.workspace, home: variables.home)
                     var notes = ProfileAnnotations()
                     notes.header = ["\(p) as loaded" + (profile.sources.count > 1 ? ", merged from: " + profile.sources.joined(separator: " <- ") : "")]
