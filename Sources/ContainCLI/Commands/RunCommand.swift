@@ -175,6 +175,9 @@ struct RunSession {
             }
         } catch {
             if let e = error.seccompError { return fail("\(e)") }
+            // A setup step that failed before the program was needed (an id map, say) must not hide a
+            // profile whose filter cannot compile: that is the error the user has to fix first.
+            if case .failure(let e) = compilation.wait() { return fail("\(e)") }
             FileHandleStderr.write("\(error.message)\n")
             return finish(error.exitStatus, log: log)
         }
