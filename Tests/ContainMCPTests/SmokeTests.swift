@@ -22,16 +22,21 @@ import ContainProfile
         _ = t.remove(k)
     }
     #expect(t.count == 0)
-    #expect(t.orderLength <= 2048)
 }
 
 @Test func requestTableEvictsOldestBeyondCapacity() {
     // A client that never gets answers (or floods ids) cannot grow the table without bound.
     let t = RequestTable()
-    for i in 0..<(RequestTable.capacity + 10) {
+    let total = 3 * RequestTable.capacity + 10
+    for i in 0..<total {
         t.insert(RequestKey(.number(String(i)))!, PendingRequest(method: "ping", idText: String(i), tool: nil))
+        #expect(t.count <= RequestTable.capacity)
     }
-    #expect(t.count == RequestTable.capacity)
+    #expect(t.count >= RequestTable.capacity - RequestTable.evictBatch)
+    // The oldest went first: what is left is exactly the newest `count` requests.
+    let kept = t.count
     #expect(t.lookup(RequestKey(.number("0"))!) == nil)
-    #expect(t.lookup(RequestKey(.number(String(RequestTable.capacity + 9)))!) != nil)
+    #expect(t.lookup(RequestKey(.number(String(total - kept - 1)))!) == nil)
+    #expect(t.lookup(RequestKey(.number(String(total - kept)))!) != nil)
+    #expect(t.lookup(RequestKey(.number(String(total - 1)))!) != nil)
 }
