@@ -130,7 +130,11 @@ struct Envelope {
         case .scalar: throw .notObject
         }
         guard let jsonrpcRange, Envelope.isVersion2(UnsafeRawBufferPointer(rebasing: line[jsonrpcRange])) else { throw .notJSONRPC2 }
-        let idText = idRange.map { String(decoding: UnsafeRawBufferPointer(rebasing: line[$0]), as: UTF8.self) }
+        // A number id's value is its text already (no second String per message).
+        let idText: String?
+        if case .number(let text)? = id { idText = text } else {
+            idText = idRange.map { String(decoding: UnsafeRawBufferPointer(rebasing: line[$0]), as: UTF8.self) }
+        }
         if let method {
             guard case .string(let name) = method else { throw .badMethod }
             if let p = params, p.leadByte != UInt8(ascii: "{") { throw .paramsNotObject }

@@ -20,23 +20,33 @@ final class CompiledPattern: Sendable {
     init(_ result: Result<SafeRegex, SafeRegexError>) { self.result = result }
 }
 
+/// One `require` / `deny_if` test with what a call needs, prepared once per policy load (a class: a call
+/// walks the tests without copying a test, its split path or its pattern).
+final class CompiledTest: Sendable {
+    let test: ArgumentTest
+    /// The argument path, split once.
+    let path: [String]
+    /// The compiled regex for a `regex` test (nil for other ops), so a call looks none up by pattern.
+    let regex: CompiledPattern?
+
+    init(_ test: ArgumentTest, regexes: [String: Result<SafeRegex, SafeRegexError>]) {
+        self.test = test
+        path = ArgumentPath.components(test.argument)
+        if case .regex(let p) = test.op, let c = regexes[p] { regex = CompiledPattern(c) } else { regex = nil }
+    }
+}
+
 /// A condition rule with its regexes compiled once per policy load (a class: evaluated per call without
 /// copying its lists).
 final class CompiledCondition: Sendable {
     let rule: ConditionRule
     /// Pattern -> compiled regex, or the error when the pattern is invalid (the test then denies).
     let regexes: [String: Result<SafeRegex, SafeRegexError>]
-    /// Each test's argument path, split once.
-    let requirePaths: [[String]]
-    let denyIfPaths: [[String]]
-    /// Each test's compiled regex (nil for other ops), so a call looks none up by pattern.
-    let requireRegexes: [CompiledPattern?]
-    let denyIfRegexes: [CompiledPattern?]
+    let requireTests: [CompiledTest]
+    let denyIfTests: [CompiledTest]
 
     init(_ rule: ConditionRule) {
         self.rule = rule
-        requirePaths = rule.require.map { ArgumentPath.components($0.argument) }
-        denyIfPaths = rule.denyIf.map { ArgumentPath.components($0.argument) }
         var r: [String: Result<SafeRegex, SafeRegexError>] = [:]
         for t in rule.require + rule.denyIf {
             if case .regex(let p) = t.op, r[p] == nil {
@@ -44,12 +54,8 @@ final class CompiledCondition: Sendable {
             }
         }
         regexes = r
-        func compiled(_ t: ArgumentTest) -> CompiledPattern? {
-            if case .regex(let p) = t.op, let c = r[p] { return CompiledPattern(c) }
-            return nil
-        }
-        requireRegexes = rule.require.map(compiled)
-        denyIfRegexes = rule.denyIf.map(compiled)
+        requireTests = rule.require.map { CompiledTest($0, regexes: r) }
+        denyIfTests = rule.denyIf.map { CompiledTest($0, regexes: r) }
     }
 
     func applies(to tool: String) -> Bool { Glob.matchAny(rule.tools, tool) }
@@ -57,9 +63,9 @@ final class CompiledCondition: Sendable {
     struct Denial { var reason: String; var args: [(String, String)] }
 
     func evaluate(_ arguments: JSONValue) -> Denial? {
-        for (i, t) in rule.require.enumerated() {
-            let path = requirePaths[i]
-            let found = ArgumentPath.resolve(path, in: arguments)
+        for c in requireTests {
+            let t = c.test
+            let found = ArgumentPath.resolve(c.path, in: arguments)
             if case .exists(let want) = t.op {
                 if want ? !found.present : found.anyPresent {
                     return Denial(reason: "argument \(name(t)) must be \(want ? "present" : "absent")",
@@ -70,7 +76,7 @@ final class CompiledCondition: Sendable {
             if !found.present || found.isEmpty {
                 return Denial(reason: "required argument \(name(t)) is missing", args: [(t.argument, "missing")])
             }
-            let regex = requireRegexes[i]
+            let regex = c.regex
             let failing = found.firstResult { v -> Outcome? in
                 let o = test(t.op, v, regex: regex)
                 if case .holds = o { return nil }
@@ -83,9 +89,9 @@ final class CompiledCondition: Sendable {
                 return Denial(reason: "argument \(name(t)) = \(render(v)) does not satisfy \(describe(t.op))", args: [(t.argument, render(v))])
             }
         }
-        for (i, t) in rule.denyIf.enumerated() {
-            let path = denyIfPaths[i]
-            let found = ArgumentPath.resolve(path, in: arguments)
+        for c in denyIfTests {
+            let t = c.test
+            let found = ArgumentPath.resolve(c.path, in: arguments)
             if case .exists(let want) = t.op {
                 if want ? found.anyPresent : !found.present {
                     return Denial(reason: "argument \(name(t)) is \(want ? "present" : "absent")",
@@ -93,7 +99,7 @@ final class CompiledCondition: Sendable {
                 }
                 continue
             }
-            let regex = denyIfRegexes[i]
+            let regex = c.regex
             let matching = found.firstResult { v -> Outcome? in
                 let o = test(t.op, v, regex: regex)
                 if case .fails = o { return nil }
@@ -147,19 +153,26 @@ final class CompiledCondition: Sendable {
     /// The value of a plain integer of up to 15 digits (exact in a Double, and what most numeric
     /// arguments are) without going through strtod; nil for anything else, which `Double(_:)` then reads.
     static func smallInteger(_ text: String) -> Double? {
-        var utf8 = text.utf8[...]
+        // A number's text is a native String (contiguous); the bytes are read in place, not through a
+        // Substring view.
+        text.utf8.withContiguousStorageIfAvailable(smallInteger) ?? smallInteger(Array(text.utf8))
+    }
+
+    private static func smallInteger(_ utf8: UnsafeBufferPointer<UInt8>) -> Double? {
         let negative = utf8.first == UInt8(ascii: "-")
-        if negative { utf8 = utf8.dropFirst() }
-        guard !utf8.isEmpty, utf8.count <= 15 else { return nil }
+        let digits = negative ? UnsafeBufferPointer(rebasing: utf8.dropFirst()) : utf8
+        guard !digits.isEmpty, digits.count <= 15 else { return nil }
         var n: Int64 = 0
-        for b in utf8 {
+        for b in digits {
             let d = b &- UInt8(ascii: "0")
             guard d < 10 else { return nil }
-            n = n * 10 + Int64(d)
+            n = n &* 10 &+ Int64(d)
         }
         // "-0" stays -0.0, as Double("-0") reads it.
         return negative ? -Double(n) : Double(n)
     }
+
+    private static func smallInteger(_ utf8: [UInt8]) -> Double? { utf8.withUnsafeBufferPointer(smallInteger) }
 
     private func name(_ t: ArgumentTest) -> String { "`\(t.argument)`" }
 

@@ -36,12 +36,17 @@ public enum PolicyEngine {
 }
 
 /// What a policy's name selectors (tools lists, each condition's, rule's and rate limit's `tools`) say
-/// about one tool. Glob matching allocates; a client calls the same few tools over and over.
-struct ToolPlan: Sendable {
-    var denial: (rule: String, reason: String)?
-    var conditions: [Int]
-    var rules: [Int]
-    var limits: [Int]
+/// about one tool. Glob matching allocates; a client calls the same few tools over and over. A class: a
+/// call takes the cached plan with one retain instead of copying its lists.
+final class ToolPlan: Sendable {
+    let denial: (rule: String, reason: String)?
+    let conditions: [Int]
+    let rules: [Int]
+    let limits: [Int]
+
+    init(denial: (rule: String, reason: String)?, conditions: [Int], rules: [Int], limits: [Int]) {
+        self.denial = denial; self.conditions = conditions; self.rules = rules; self.limits = limits
+    }
 }
 
 /// Everything one policy load decides with; swapped whole on reload (a class: taking it per message is
