@@ -267,14 +267,23 @@ public final class ProxySession: Sendable {
                 return
             }
         } else {
-            audit.record(AuditEvent(wall: .transport, event: "tool_call", verdict: .allowed, rule: "",
-                                    tool: name, requestID: idText, detail: "allowed"))
+            // Filled in from a prepared event: the full initializer (a cross-module call with defaulted
+            // arguments) cost more than everything else the audit log does with an allowed call.
+            var e = ProxySession.allowedCall
+            e.time = AuditClock.now()
+            e.tool = name
+            e.requestID = idText
+            audit.record(e)
         }
         // Registered before the write: the response can arrive before write() returns.
         let number = inFlight.begin(ToolCallTag(tool: name, requestID: idText))
         clientRequests.insert(key, PendingRequest(method: "tools/call", idText: idText, tool: name, call: number))
         forward(out, content, wire)
     }
+
+    /// The audit event of an allowed call, without its time, tool and request id.
+    private static let allowedCall = AuditEvent(time: 0, wall: .transport, event: "tool_call", verdict: .allowed, rule: "",
+                                                detail: "allowed")
 
     private func refuseClient(_ fault: EnvelopeFault, _ content: UnsafeRawBufferPointer) {
         // An id is echoed only when it can be read unambiguously; a bad id itself is never echoed.
