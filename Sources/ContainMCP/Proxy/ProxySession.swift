@@ -300,7 +300,10 @@ public final class ProxySession: Sendable {
         let out = OutputBatch(toClient)
         var handled = 0
         loop: while true {
-            if !reader.hasBufferedLine && !(reader.readArrivedInPlace() && reader.hasBufferedLine) { out.flush() }
+            // Unlike the client side, no probe for lines that arrived meanwhile: servers answer one write per
+            // response and this loop wakes per write, so the probe (a FIONREAD ioctl) mostly found nothing and
+            // cost a syscall per wake-up (bench/proxy: ~5% less CPU and ~5% more 1 KiB throughput without it).
+            if !reader.hasBufferedLine { out.flush() }
             reader.setMaxLineBytes(maxLine.load(ordering: .relaxed))
             switch reader.next() {
             case .line(let content, let wire):
