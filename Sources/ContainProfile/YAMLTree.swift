@@ -127,6 +127,20 @@ enum YAMLTreeReader {
         return (tree, diags)
     }
 
+    /// `!!str` makes a scalar a string; `!!seq` on a list and `!!map` on a mapping say what it is anyway.
+    private static func accepts(_ tag: String, on content: YAMLNode.Content) -> Bool {
+        switch content {
+        case .scalar: return tag == YAMLType.string.tag
+        case .sequence: return tag == YAMLType.sequence.tag
+        case .mapping: return tag == YAMLType.mapping.tag
+        }
+    }
+
+    private static func shortTag(_ tag: String) -> String {
+        let standard = "tag:yaml.org,2002:"
+        return tag.hasPrefix(standard) ? "!!" + tag.dropFirst(standard.count) : tag
+    }
+
     private static func loc(_ node: YAMLNode, _ file: String) -> SourceLocation {
         SourceLocation(file: file, line: node.mark.line, column: node.mark.column)
     }
@@ -135,6 +149,11 @@ enum YAMLTreeReader {
         budget -= 1
         let where_ = loc(node, file)
         if budget < 0 { return YNode(kind: .scalar("", plain: true), location: where_) }
+        if let tag = node.tag, !accepts(tag, on: node.content) {
+            // A tag the loader would not act on must not be read as if it were absent: `!!int "5"` or a
+            // custom `!secret` tag would mean one thing to its author and another to contain.
+            diags.append(Diagnostic(where_, .error, "YAML tag '\(shortTag(tag))' is not supported in profiles (only !!str, to make a value a string); remove it"))
+        }
         switch node.content {
         case .scalar(let s, let style):
             // `!!str 1` is the string "1"; other tags change nothing here (the decoders check the text).
