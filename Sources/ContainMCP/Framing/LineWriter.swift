@@ -94,6 +94,11 @@ final class OutputBatch {
     private var bytes = 0
     static let flushBytes = 1 << 20
     static let flushParts = 256
+    /// A pipe's default capacity: a write of more than this waits for the reader.
+    static let probeAbove = 64 << 10
+
+    /// Bytes gathered and not yet written.
+    var pendingBytes: Int { bytes }
     /// Runs before each write of the batch (the client loop lists the calls being sent as in flight).
     private let beforeWrite: (() -> Void)?
 

@@ -300,10 +300,15 @@ public final class ProxySession: Sendable {
         let out = OutputBatch(toClient)
         var handled = 0
         loop: while true {
-            // Unlike the client side, no probe for lines that arrived meanwhile: servers answer one write per
-            // response and this loop wakes per write, so the probe (a FIONREAD ioctl) mostly found nothing and
-            // cost a syscall per wake-up (bench/proxy: ~5% less CPU and ~5% more 1 KiB throughput without it).
-            if !reader.hasBufferedLine { out.flush() }
+            // Servers answer one write per response and this loop wakes per write, so a probe for lines that
+            // arrived meanwhile (a FIONREAD ioctl) mostly finds nothing: it is made only before a write big
+            // enough to block on the client's pipe, when taking in what the server already sent lets the
+            // server go on writing while we do (bench/proxy: 1 KiB ~5% more throughput without the probe,
+            // 1 MiB ~8% less).
+            if !reader.hasBufferedLine
+                && !(out.pendingBytes >= OutputBatch.probeAbove && reader.readArrivedInPlace() && reader.hasBufferedLine) {
+                out.flush()
+            }
             reader.setMaxLineBytes(maxLine.load(ordering: .relaxed))
             switch reader.next() {
             case .line(let content, let wire):
