@@ -321,7 +321,7 @@ struct JSONScanner {
         }
     }
 
-    mutating func literal(_ word: StaticString) throws(JSONParseError) {
+    @inline(__always) mutating func literal(_ word: StaticString) throws(JSONParseError) {
         let n = word.utf8CodeUnitCount
         let w = word.utf8Start
         for i in 0..<n {
@@ -421,7 +421,7 @@ struct JSONScanner {
 
     /// Walks an object's members starting at `{`, checking key uniqueness; `visit` must consume the value.
     /// `visit` gets the key (stable until the object ends), the value's start offset and its first byte.
-    mutating func members(_ visit: (KeyRef, Int, UInt8, inout JSONScanner) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    @inline(__always) mutating func members(_ visit: (KeyRef, Int, UInt8, inout JSONScanner) throws(JSONParseError) -> Void) throws(JSONParseError) {
         pos += 1 // {
         skipWhitespace()
         guard pos < count else { throw fail(.unexpectedEnd) }
@@ -474,8 +474,9 @@ struct JSONScanner {
 
     /// Scans a key at `"` (same validation as `string`). A key without escapes stays where it is in the
     /// input; one with escapes is decoded onto `escapedKeys`.
-    // scanKey, string, number and pushKey are inlined into the member and value loops: a call per key or
-    // scalar was 5-7% of a message's parse (callgrind, bench/proxy shapes).
+    // scanKey, string, number, literal and pushKey are inlined into the member and value loops, and the member
+    // loop into its callers: a call per key or scalar was 5-7% of a message's parse (callgrind, bench/proxy
+    // shapes).
     @inline(__always) mutating func scanKey() throws(JSONParseError) -> KeyRef {
         pos += 1
         let start = pos

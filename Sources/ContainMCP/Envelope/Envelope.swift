@@ -171,7 +171,7 @@ extension Envelope {
 enum EnvelopeKey {
     case jsonrpc, id, method, params, result, error, other
 
-    init(_ k: UnsafeRawBufferPointer) {
+    @inline(__always) init(_ k: UnsafeRawBufferPointer) {
         switch k.count {
         case 2: self = EnvelopeKey.equal(k, "id") ? .id : .other
         case 5: self = EnvelopeKey.equal(k, "error") ? .error : .other
