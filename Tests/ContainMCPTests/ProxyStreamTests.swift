@@ -218,3 +218,44 @@ private func writerThread(_ fd: Int32, _ bytes: [UInt8], chunk: Int = 1 << 20) -
     let left = try rig.finish()
     #expect(left.client.isEmpty && left.server.isEmpty)
 }
+
+@Test func refusedRequestsLeaveNoTraceInTheTables() throws {
+    // A request is entered in the pending table as its id is checked, before the policy decides. One that
+    // is refused must be taken out again: its id stays free, nothing is listed in flight, and the next
+    // request under the same id goes through; while a forwarded one is pending, the id stays taken.
+    struct NoRoot: ToolCallRule {
+        let id = "test.noroot"
+        func applies(to tool: String) -> Bool { tool == "exec" }
+        func evaluate(_ call: ToolCall, context: RuleContext) -> RuleVerdict {
+            call.arguments["user"] == .string("root") ? .deny(rule: id, reason: "no root") : .allow
+        }
+    }
+    let rig = try ProxyRig(policy: MCPPolicy(), rules: [NoRoot()],
+                           rootsChecker: { _ in .deny(rule: "fs.roots", reason: "not here") })
+    rig.start()
+    for _ in 0..<3 {
+        try rig.sendClient(Array(#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"exec","arguments":{"user":"root"}}}"#.utf8))
+        let reply = try JSONParser.parse(try #require(try rig.readClient()))
+        #expect(reply["result"]?["isError"] == .bool(true))
+        #expect(rig.inFlight.current == nil)
+    }
+    // Invalid params are refused before the id is taken, too.
+    try rig.sendClient(Array(#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"exec","arguments":[1]}}"#.utf8))
+    #expect(try JSONParser.parse(try #require(try rig.readClient()))["error"]?["code"] == .number("-32602"))
+    // An initialize whose roots are refused frees its id as well (the roots checker denies everything).
+    try rig.sendClient(Array(#"{"jsonrpc":"2.0","id":7,"method":"initialize","params":{"roots":[{"uri":"file:///etc"}]}}"#.utf8))
+    #expect(try JSONParser.parse(try #require(try rig.readClient()))["error"]?["code"] == .number("-32602"))
+    let ok = Array(#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"exec","arguments":{"user":"bob"}}}"#.utf8)
+    try rig.sendClient(ok)
+    #expect(try rig.readServer() == ok)
+    #expect(rig.inFlight.current == ToolCallTag(tool: "exec", requestID: "7"))
+    // Pending now: the same id again is a duplicate, whatever the policy would say, and is not listed.
+    try rig.sendClient(Array(#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"exec","arguments":{"user":"root"}}}"#.utf8))
+    #expect(try JSONParser.parse(try #require(try rig.readClient()))["error"]?["code"] == .number("-32600"))
+    #expect(rig.inFlight.current == ToolCallTag(tool: "exec", requestID: "7"))
+    try rig.sendServer(Array(#"{"jsonrpc":"2.0","id":7,"result":{"content":[]}}"#.utf8))
+    #expect(try rig.readClient() != nil)
+    #expect(rig.inFlight.current == nil)
+    let left = try rig.finish()
+    #expect(left.client.isEmpty && left.server.isEmpty)
+}

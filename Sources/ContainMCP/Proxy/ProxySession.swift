@@ -179,27 +179,24 @@ public final class ProxySession: Sendable {
         switch env.kind {
         case .request(let method):
             guard let id = env.id, let key = RequestKey(id), let idText = env.idText else { return }
-            // A second request under an id still pending would replace the first in the table, and the
-            // first one's response would then be read as the second's: a tools/list page read as a
-            // tools/call result passes unfiltered. JSON-RPC ids must be unique, so the second is refused.
-            if clientRequests.lookup(key) != nil {
-                let message = "contain: invalid request: id \(idText) is already used by a request still pending (request ids must be unique)"
-                recordProtocol(rule: "protocol.duplicate_id", from: "client", detail: message, idText: idText)
-                toClient.writeLine(WallMessages.error(idText: idText, code: -32600, message: message))
-                return
-            }
             if method == "tools/call" {
                 handleToolCall(env, key: key, idText: idText, content: content, wire: wire, out: out)
+                return
+            }
+            // Entered in the table as it is checked for a duplicate (one lock and one hash); a request refused
+            // below is taken out again before anything is written.
+            guard clientRequests.insertIfAbsent(key, PendingRequest(method: method, idText: idText, tool: nil)) else {
+                refuseDuplicate(idText)
                 return
             }
             if method == "initialize", let params = env.params?.value, params["roots"] != nil,
                let denial = checkRoots(params) {
                 if !observe {
+                    _ = clientRequests.remove(key)
                     toClient.writeLine(WallMessages.error(idText: idText, code: -32602, message: "Blocked by contain: \(denial.rule): \(denial.reason)"))
                     return
                 }
             }
-            clientRequests.insert(key, PendingRequest(method: method, idText: idText, tool: nil))
             forward(out, content, wire)
         case .notification(let method):
             if method == "tools/call" {
@@ -257,12 +254,24 @@ public final class ProxySession: Sendable {
             toClient.writeLine(WallMessages.error(idText: idText, code: -32602, message: "contain: invalid params: tools/call \"arguments\" must be an object"))
             return
         }
+        // Registered before the decision, and before the write (the response can arrive before write()
+        // returns): the duplicate check and the entry are one table operation. A call refused below is taken
+        // out of the table and ended before anything is written, so it is never listed in flight, and the
+        // server, which has not seen it, has nothing to answer it with.
+        let number = inFlight.begin(ToolCallTag(tool: name, requestID: idText))
+        guard clientRequests.insertIfAbsent(key, PendingRequest(method: "tools/call", idText: idText, tool: name, call: number)) else {
+            inFlight.end(number)
+            refuseDuplicate(idText)
+            return
+        }
         let call = ToolCall(name: name, arguments: arguments, requestID: idText)
         let policy = compiled
         if let d = policy.decide(call, context: context, observe: observe) {
             audit.record(AuditEvent(wall: .transport, event: "tool_call", verdict: observe ? .wouldBlock : .blocked,
                                     rule: d.rule, args: d.args, tool: name, requestID: idText, detail: d.reason))
             if !observe {
+                _ = clientRequests.remove(key)
+                inFlight.end(number)
                 toClient.writeLine(WallMessages.blocked(idText: idText, rule: d.rule, reason: d.reason))
                 return
             }
@@ -275,10 +284,16 @@ public final class ProxySession: Sendable {
             e.requestID = idText
             audit.record(e)
         }
-        // Registered before the write: the response can arrive before write() returns.
-        let number = inFlight.begin(ToolCallTag(tool: name, requestID: idText))
-        clientRequests.insert(key, PendingRequest(method: "tools/call", idText: idText, tool: name, call: number))
         forward(out, content, wire)
+    }
+
+    /// A second request under an id still pending would replace the first in the table, and the first one's
+    /// response would then be read as the second's: a tools/list page read as a tools/call result passes
+    /// unfiltered. JSON-RPC ids must be unique, so the second is refused.
+    private func refuseDuplicate(_ idText: String) {
+        let message = "contain: invalid request: id \(idText) is already used by a request still pending (request ids must be unique)"
+        recordProtocol(rule: "protocol.duplicate_id", from: "client", detail: message, idText: idText)
+        toClient.writeLine(WallMessages.error(idText: idText, code: -32600, message: message))
     }
 
     /// The audit event of an allowed call, without its time, tool and request id.

@@ -42,6 +42,17 @@ final class RequestTable: Sendable {
         }
     }
 
+    /// Remembers `r` under `key` unless a request is already pending under it (then false, nothing changes).
+    func insertIfAbsent(_ key: RequestKey, _ r: PendingRequest) -> Bool {
+        state.withLock { s in
+            guard s.entries[key] == nil else { return false }
+            s.entries[key] = Entry(request: r, sequence: s.nextSequence)
+            s.nextSequence += 1
+            if s.entries.count > RequestTable.capacity { RequestTable.evictOldest(&s) }
+            return true
+        }
+    }
+
     /// Drops the `evictBatch` oldest entries (a peer that never answers, or floods ids).
     private static func evictOldest(_ s: inout State) {
         var sequences = s.entries.values.map(\.sequence)
