@@ -274,3 +274,52 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     guard case .end = reader.next() else { Issue.record("end not reported"); return }
 }
 
+
+@Test func singleArgumentFastPathDecidesLikeTheGeneralPath() {
+    // One-key tests on a present, non-array value skip path resolution. On generated arguments (missing
+    // keys, arrays, nested objects, wrong types) and tests of every op, the denial (or none) and its text
+    // must be exactly what the general path gives.
+    var rng = SeededGenerator(seed: 0xFA57)
+    let keys = ["a", "b", "c"]
+    func value(_ depth: Int = 0) -> JSONValue {
+        switch rng.next() % (depth > 1 ? 5 : 7) {
+        case 0: return .number(rng.pick(["1", "-3", "10", "2.5", "1e3", "0"]))
+        case 1: return .string(rng.pick(["ls", "sudo rm", "/work/x", "/etc/passwd", "", "a/../b", "hard"]))
+        case 2: return .bool(rng.next() % 2 == 0)
+        case 3: return .null
+        case 4: return .string("x\(rng.next() % 3)")
+        case 5: return .array((0..<Int(rng.next() % 3)).map { _ in value(depth + 1) })
+        default: return .object([(rng.pick(keys), value(depth + 1))])
+        }
+    }
+    func op() -> ConditionOp {
+        switch rng.next() % 9 {
+        case 0: return .eq(rng.pick([.string("ls"), .number(1), .bool(true), .null]))
+        case 1: return .in([.string("hard"), .number(10)])
+        case 2: return .glob("/work/**")
+        case 3: return .regex("sudo .*")
+        case 4: return .regex("(unclosed")
+        case 5: return .lt(5)
+        case 6: return .gte(1)
+        case 7: return .exists(rng.next() % 2 == 0)
+        default: return .lte(10)
+        }
+    }
+    var compared = 0
+    for _ in 0..<3000 {
+        let rule = ConditionRule(id: "r", tools: ["*"],
+                                 require: (0..<Int(rng.next() % 3)).map { _ in ArgumentTest(argument: rng.pick(keys + ["a.b"]), op: op()) },
+                                 denyIf: (0..<Int(rng.next() % 3)).map { _ in ArgumentTest(argument: rng.pick(keys + ["c.a"]), op: op()) })
+        let condition = CompiledCondition(rule)
+        for _ in 0..<4 {
+            var members: [(String, JSONValue)] = []
+            for k in keys where rng.next() % 4 != 0 { members.append((k, value())) }
+            let args = JSONValue.object(members)
+            let fast = condition.evaluate(args), general = condition.evaluate(args, fastPath: false)
+            #expect(fast?.reason == general?.reason, "\(rule) \(args)")
+            #expect(fast.map { $0.args.map { "\($0.0)=\($0.1)" } } == general.map { $0.args.map { "\($0.0)=\($0.1)" } })
+            compared += 1
+        }
+    }
+    #expect(compared == 12_000)
+}

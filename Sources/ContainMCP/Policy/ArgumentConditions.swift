@@ -28,10 +28,14 @@ final class CompiledTest: Sendable {
     let path: [String]
     /// The compiled regex for a `regex` test (nil for other ops), so a call looks none up by pattern.
     let regex: CompiledPattern?
+    /// A one-key path and a test of the value (not `exists`): a present, non-array value is tested
+    /// directly; anything else (missing, arrays to expand) takes the general path.
+    let simple: Bool
 
     init(_ test: ArgumentTest, regexes: [String: Result<SafeRegex, SafeRegexError>]) {
         self.test = test
         path = ArgumentPath.components(test.argument)
+        if case .exists = test.op { simple = false } else { simple = path.count == 1 }
         if case .regex(let p) = test.op, let c = regexes[p] { regex = CompiledPattern(c) } else { regex = nil }
     }
 }
@@ -62,9 +66,16 @@ final class CompiledCondition: Sendable {
 
     struct Denial { var reason: String; var args: [(String, String)] }
 
-    func evaluate(_ arguments: JSONValue) -> Denial? {
+    /// `fastPath`: false makes every test take the general path (tests compare the two).
+    func evaluate(_ arguments: JSONValue, fastPath: Bool = true) -> Denial? {
         for c in requireTests {
             let t = c.test
+            // Most tests name one argument holding one value: tested without resolving a path.
+            if fastPath, c.simple, let v = ArgumentPath.single(c.path[0], in: arguments) {
+                let o = test(t.op, v, regex: c.regex)
+                if case .holds = o { continue }
+                return requireDenial(t, v, o)
+            }
             let found = ArgumentPath.resolve(c.path, in: arguments)
             if case .exists(let want) = t.op {
                 if want ? !found.present : found.anyPresent {
@@ -82,15 +93,15 @@ final class CompiledCondition: Sendable {
                 if case .holds = o { return nil }
                 return o
             }
-            if let (v, outcome) = failing {
-                if case .uncheckable(let why) = outcome {
-                    return Denial(reason: "argument \(name(t)) = \(render(v)) cannot be checked against \(describe(t.op)): \(why)", args: [(t.argument, render(v))])
-                }
-                return Denial(reason: "argument \(name(t)) = \(render(v)) does not satisfy \(describe(t.op))", args: [(t.argument, render(v))])
-            }
+            if let (v, outcome) = failing { return requireDenial(t, v, outcome) }
         }
         for c in denyIfTests {
             let t = c.test
+            if fastPath, c.simple, let v = ArgumentPath.single(c.path[0], in: arguments) {
+                let o = test(t.op, v, regex: c.regex)
+                if case .fails = o { continue }
+                return denyIfDenial(t, v, o)
+            }
             let found = ArgumentPath.resolve(c.path, in: arguments)
             if case .exists(let want) = t.op {
                 if want ? found.anyPresent : !found.present {
@@ -105,14 +116,25 @@ final class CompiledCondition: Sendable {
                 if case .fails = o { return nil }
                 return o
             }
-            if let (v, outcome) = matching {
-                if case .uncheckable(let why) = outcome {
-                    return Denial(reason: "argument \(name(t)) = \(render(v)) cannot be checked against \(describe(t.op)): \(why)", args: [(t.argument, render(v))])
-                }
-                return Denial(reason: "argument \(name(t)) = \(render(v)) matches \(describe(t.op))", args: [(t.argument, render(v))])
-            }
+            if let (v, outcome) = matching { return denyIfDenial(t, v, outcome) }
         }
         return nil
+    }
+
+    /// A `require` test's denial for value `v` (which did not hold).
+    private func requireDenial(_ t: ArgumentTest, _ v: JSONValue, _ outcome: Outcome) -> Denial {
+        if case .uncheckable(let why) = outcome {
+            return Denial(reason: "argument \(name(t)) = \(render(v)) cannot be checked against \(describe(t.op)): \(why)", args: [(t.argument, render(v))])
+        }
+        return Denial(reason: "argument \(name(t)) = \(render(v)) does not satisfy \(describe(t.op))", args: [(t.argument, render(v))])
+    }
+
+    /// A `deny_if` test's denial for value `v` (which matched or could not be checked).
+    private func denyIfDenial(_ t: ArgumentTest, _ v: JSONValue, _ outcome: Outcome) -> Denial {
+        if case .uncheckable(let why) = outcome {
+            return Denial(reason: "argument \(name(t)) = \(render(v)) cannot be checked against \(describe(t.op)): \(why)", args: [(t.argument, render(v))])
+        }
+        return Denial(reason: "argument \(name(t)) = \(render(v)) matches \(describe(t.op))", args: [(t.argument, render(v))])
     }
 
     enum Outcome { case holds, fails, uncheckable(String) }
@@ -225,6 +247,17 @@ enum ArgumentPath {
 
         /// Every value, in order (tests).
         var values: [JSONValue] { first.map { [$0] + more } ?? [] }
+    }
+
+    /// The value of top-level argument `key` when it is there and is not an array (arrays are expanded per
+    /// element by `resolve`). Keys are unique: the parser refuses duplicates.
+    static func single(_ key: String, in root: JSONValue) -> JSONValue? {
+        guard case .object(let members) = root else { return nil }
+        for m in members where m.0 == key {
+            if case .array = m.1 { return nil }
+            return m.1
+        }
+        return nil
     }
 
     static func components(_ path: String) -> [String] {
