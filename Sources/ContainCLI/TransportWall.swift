@@ -33,21 +33,32 @@ struct TransportWallSetup {
     var sandboxRoot: String?
 }
 
-/// Starts the proxy on its own thread. Returns a function that, once the server has exited, lets the proxy
-/// forward what the server wrote, then stops it.
-func startTransportWall(_ setup: TransportWallSetup) -> Result<() -> Void, FailureText> {
-    guard let mcp = setup.profile.mcp else { return .failure(FailureText("internal: no mcp section")) }
-    let context = RuleContext(workingDirectory: setup.workingDirectory, home: setup.home, sandboxRoot: setup.sandboxRoot)
-    let session = ProxySession(policy: mcp, rules: PolicyEngine.rules(for: mcp), context: context,
-                               observe: setup.observe, audit: setup.audit, inFlight: setup.inFlight,
-                               clientIn: 0, clientOut: 1, serverIn: setup.serverIn, serverOut: setup.serverOut)
-    session.rootsChecker = PolicyEngine.rootsChecker(for: mcp, context: context)
+/// The server's stdin and stdout as two pipes, for a transport wall (`run`'s policy proxy, `learn`'s
+/// observing one) to sit between them and contain's own stdio. Without a wall the server inherits stdio.
+struct ServerStdio {
+    var wiring: StdioWiring = .inherit
+    /// The server's ends: contain closes them once the sandbox holds its copies.
+    var serverEnds: [Int32] = []
+    /// The wall's ends: it writes the server's stdin and reads its stdout.
+    var wallEnds: (serverIn: Int32, serverOut: Int32)?
+
+    static func pipes() -> Result<ServerStdio, FailureText> {
+        guard case .success(let inPipe) = Sys.pipe(), case .success(let outPipe) = Sys.pipe() else {
+            return .failure(FailureText("cannot create the server's stdio pipes: \(String(cString: strerror(errno)))"))
+        }
+        return .success(ServerStdio(wiring: .pipes(stdin: inPipe.read, stdout: outPipe.write),
+                                    serverEnds: [inPipe.read, outPipe.write],
+                                    wallEnds: (inPipe.write, outPipe.read)))
+    }
+}
+
+/// Runs `session` on its own thread. The returned function, called once the server has exited, lets the
+/// proxy forward what the server wrote, then stops and joins it.
+func startProxyThread(_ session: ProxySession) -> Result<() -> Void, FailureText> {
     let done = Mutex(false)
-    guard case .success(let proxyThread) = PosixThread.spawn({ session.run(); done.withLock { $0 = true } }) else {
+    guard case .success(let thread) = PosixThread.spawn({ session.run(); done.withLock { $0 = true } }) else {
         return .failure(FailureText("transport wall: cannot start the proxy thread"))
     }
-    let watcher = ProfileWatcher(setup: setup, context: context, session: session)
-    let watcherThread = try? PosixThread.spawn { watcher.run() }.get()
     return .success {
         // The server has exited: its stdout reaches end-of-file once everything it wrote was read, and the
         // proxy then ends by itself. A client that keeps stdin open must not hold contain forever.
@@ -57,7 +68,35 @@ func startTransportWall(_ setup: TransportWallSetup) -> Result<() -> Void, Failu
             waited += 1
         }
         session.stop()
-        PosixThread.join(proxyThread)
+        PosixThread.join(thread)
+    }
+}
+
+/// Starts the policy proxy and the profile watcher. Returns a function that, once the server has exited,
+/// lets the proxy forward what the server wrote, then stops both.
+func startTransportWall(_ setup: TransportWallSetup) -> Result<() -> Void, FailureText> {
+    guard let mcp = setup.profile.mcp else { return .failure(FailureText("internal: no mcp section")) }
+    let context = RuleContext(workingDirectory: setup.workingDirectory, home: setup.home, sandboxRoot: setup.sandboxRoot)
+    let session = ProxySession(policy: mcp, rules: PolicyEngine.rules(for: mcp), context: context,
+                               observe: setup.observe, audit: setup.audit, inFlight: setup.inFlight,
+                               clientIn: 0, clientOut: 1, serverIn: setup.serverIn, serverOut: setup.serverOut)
+    session.rootsChecker = PolicyEngine.rootsChecker(for: mcp, context: context)
+    let stopProxy: () -> Void
+    switch startProxyThread(session) {
+    case .success(let stop): stopProxy = stop
+    case .failure(let f): return .failure(f)
+    }
+    let watcher = ProfileWatcher(setup: setup, context: context, session: session)
+    let watcherThread: pthread_t?
+    switch PosixThread.spawn({ watcher.run() }) {
+    case .success(let t): watcherThread = t
+    case .failure(let e):
+        // The wall runs with the policy it started with; say so rather than let edits go unnoticed.
+        watcherThread = nil
+        setup.audit.note("transport wall: profile changes will not be picked up (the watcher thread could not start: \(Sys.errnoName(e.code)))")
+    }
+    return .success {
+        stopProxy()
         watcher.stop()
         if let watcherThread { PosixThread.join(watcherThread) }
     }

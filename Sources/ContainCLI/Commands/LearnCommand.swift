@@ -120,19 +120,15 @@ struct LearnSession {
             return fail("learn: compiling the observing seccomp filter: \(error)")
         }
 
-        var wiring = StdioWiring.inherit
-        var serverEnds: [Int32] = []
-        var wallEnds: (serverIn: Int32, serverOut: Int32)?
+        var stdio = ServerStdio()
         if !options.noMCP {
-            guard case .success(let inPipe) = Sys.pipe(), case .success(let outPipe) = Sys.pipe() else {
-                return fail("cannot create the server's stdio pipes: \(String(cString: strerror(errno)))")
+            switch ServerStdio.pipes() {
+            case .success(let p): stdio = p
+            case .failure(let f): return fail(f.description)
             }
-            wiring = .pipes(stdin: inPipe.read, stdout: outPipe.write)
-            serverEnds = [inPipe.read, outPipe.write]
-            wallEnds = (inPipe.write, outPipe.read)
         }
         let request = LaunchRequest(profile: view, command: options.command, workspace: workspace,
-                                    extraEnv: options.env, stdio: wiring, seccomp: true)
+                                    extraEnv: options.env, stdio: stdio.wiring, seccomp: true)
         let plan: SandboxPlan
         do { plan = try PlanBuilder.build(request, audit: log) } catch {
             FileHandleStderr.write("contain: \(error)\n")
@@ -153,26 +149,21 @@ struct LearnSession {
             FileHandleStderr.write("\(error.message)\n")
             return error.exitStatus
         }
-        for fd in serverEnds { close(fd) }
+        for fd in stdio.serverEnds { close(fd) }
 
         var waitTransport: (() -> Void)?
-        if let ends = wallEnds {
+        if let ends = stdio.wallEnds {
             let context = RuleContext(workingDirectory: workspace, home: variables.home, sandboxRoot: "/proc/\(sandbox.initPID)/root")
             // Everything passes; the learning rule sees every tools/call with its arguments.
             let session = ProxySession(policy: MCPPolicy(), rules: [LearningRule(observation: observation)], context: context,
                                        observe: true, audit: log, inFlight: inFlight,
                                        clientIn: 0, clientOut: 1, serverIn: ends.serverIn, serverOut: ends.serverOut)
-            let done = Mutex(false)
-            guard case .success(let thread) = PosixThread.spawn({ session.run(); done.withLock { $0 = true } }) else {
+            switch startProxyThread(session) {
+            case .success(let stop): waitTransport = stop
+            case .failure(let f):
                 sandbox.kill()
                 _ = sandbox.waitForExit()
-                return fail("transport wall: cannot start the proxy thread")
-            }
-            waitTransport = {
-                var waited = 0
-                while !done.withLock({ $0 }) && waited < 200 { usleep(10_000); waited += 1 }
-                session.stop()
-                PosixThread.join(thread)
+                return fail(f.description)
             }
         }
         let raw = sandbox.waitForExit()

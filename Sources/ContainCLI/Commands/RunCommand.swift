@@ -135,20 +135,16 @@ struct RunSession {
         }
 
         // The transport wall sits between contain's stdio and two pipes to the server.
-        var wiring = StdioWiring.inherit
-        var serverEnds: [Int32] = []
-        var wallEnds: (serverIn: Int32, serverOut: Int32)?
+        var stdio = ServerStdio()
         if profile.mcp != nil {
-            guard case .success(let inPipe) = Sys.pipe(), case .success(let outPipe) = Sys.pipe() else {
-                return fail("cannot create the server's stdio pipes: \(String(cString: strerror(errno)))")
+            switch ServerStdio.pipes() {
+            case .success(let p): stdio = p
+            case .failure(let f): return fail(f.description)
             }
-            wiring = .pipes(stdin: inPipe.read, stdout: outPipe.write)
-            serverEnds = [inPipe.read, outPipe.write]
-            wallEnds = (inPipe.write, outPipe.read)
         }
 
         let request = LaunchRequest(profile: profile, command: options.command, workspace: workspace,
-                                    extraEnv: options.env, stdio: wiring, seccomp: true, generatedFiles: generated)
+                                    extraEnv: options.env, stdio: stdio.wiring, seccomp: true, generatedFiles: generated)
         let plan: SandboxPlan
         do {
             plan = try PlanBuilder.build(request, audit: log)
@@ -181,10 +177,10 @@ struct RunSession {
             FileHandleStderr.write("\(error.message)\n")
             return finish(error.exitStatus, log: log)
         }
-        for fd in serverEnds { close(fd) }
+        for fd in stdio.serverEnds { close(fd) }
 
         var waitTransport: (() -> Void)?
-        if profile.mcp != nil, let ends = wallEnds {
+        if profile.mcp != nil, let ends = stdio.wallEnds {
             let home = profile.environment.env.set["HOME"] ?? variables.home
             let setup = TransportWallSetup(profile: profile, profileArgument: options.profile,
                                            variables: variables,
