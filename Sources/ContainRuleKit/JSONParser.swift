@@ -307,6 +307,10 @@ struct JSONScanner {
     }
 
     mutating func value(depth: Int, build: Bool) throws(JSONParseError) -> JSONValue {
+        if !build {
+            try skip(depth: depth)
+            return .null
+        }
         skipWhitespace()
         guard pos < count else { throw fail(.unexpectedEnd) }
         switch base[pos] {
@@ -317,6 +321,41 @@ struct JSONScanner {
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number(build: build)
+        case let b: throw fail(.unexpectedByte(b))
+        }
+    }
+
+    /// Validates one value without building it: the checks of `value(depth:build:)` in the same order (so
+    /// the same errors at the same offsets), without a JSONValue to return through every level. Most of what
+    /// the wall reads (a server's results) is only validated.
+    mutating func skip(depth: Int) throws(JSONParseError) {
+        skipWhitespace()
+        guard pos < count else { throw fail(.unexpectedEnd) }
+        switch base[pos] {
+        case UInt8(ascii: "{"):
+            if depth + 1 > maxDepth { throw fail(.tooDeep(maxDepth)) }
+            try members { (_, _, _, scanner) throws(JSONParseError) in try scanner.skip(depth: depth + 1) }
+        case UInt8(ascii: "["):
+            if depth + 1 > maxDepth { throw fail(.tooDeep(maxDepth)) }
+            pos += 1 // [
+            skipWhitespace()
+            guard pos < count else { throw fail(.unexpectedEnd) }
+            if base[pos] == UInt8(ascii: "]") { pos += 1; return }
+            while true {
+                try skip(depth: depth + 1)
+                skipWhitespace()
+                guard pos < count else { throw fail(.unexpectedEnd) }
+                let b = base[pos]
+                pos += 1
+                if b == UInt8(ascii: ",") { continue }
+                if b == UInt8(ascii: "]") { return }
+                throw fail(.unexpectedByte(b), at: pos - 1)
+            }
+        case UInt8(ascii: "\""): _ = try string(build: false)
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try number(build: false)
         case let b: throw fail(.unexpectedByte(b))
         }
     }

@@ -47,6 +47,17 @@ func parserFuzz(seed: UInt64) throws {
             default: m.remove(at: i)
             }
         }
+        // Validation without building (what the wall does to a server's result) decides exactly like parsing:
+        // the same refusal at the same offset, or none.
+        func outcome(_ build: Bool) -> JSONParseError? {
+            m.withUnsafeBytes { b in
+                do throws(JSONParseError) {
+                    if build { _ = try JSONParser.parse(b) } else { try JSONParser.validate(b) }
+                    return nil
+                } catch { return error }
+            }
+        }
+        #expect(outcome(false) == outcome(true), "\(m)")
         do {
             let parsed = try JSONParser.parse(m)
             #expect(try JSONParser.parse(JSONSerializer.serialize(parsed)) == parsed)
