@@ -48,7 +48,8 @@ let package = Package(
                 path: "Sources/ContainKubeRules"),
         .target(
             name: "ContainMCP",
-            dependencies: ["ContainProfile", "ContainAudit", "ContainRuleKit", "ContainShellRules", "ContainPathRules", "ContainKubeRules"],
+            dependencies: ["ContainProfile", "ContainAudit", "ContainRuleKit", "ContainShellRules", "ContainPathRules", "ContainKubeRules",
+                           "ContainThreads"],
             path: "Sources/ContainMCP"),
         .target(
             name: "ContainSandbox",
