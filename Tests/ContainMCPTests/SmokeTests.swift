@@ -40,3 +40,30 @@ import ContainProfile
     #expect(t.lookup(RequestKey(.number(String(total - kept)))!) != nil)
     #expect(t.lookup(RequestKey(.number(String(total - 1)))!) != nil)
 }
+
+@Test func evictedCallsAreHandedBackSoTheirInFlightEntriesEnd() {
+    // A server that never answers: past capacity, the oldest calls leave the table, and the caller gets
+    // their in-flight numbers to end (the tracker would otherwise keep every one of them forever).
+    let t = RequestTable()
+    var handedBack: [Int] = []
+    for i in 0...RequestTable.capacity {
+        let r = PendingRequest(method: "tools/call", idText: String(i), tool: "x", call: i)
+        switch t.insertIfAbsent(RequestKey(.number(String(i)))!, r) {
+        case .inserted: break
+        case .duplicate: Issue.record("no duplicate was sent")
+        case .insertedEvicting(let calls): handedBack += calls
+        }
+    }
+    #expect(handedBack.sorted() == Array(0..<RequestTable.evictBatch))
+    #expect(t.insertIfAbsent(RequestKey(.number(String(RequestTable.capacity)))!,
+                             PendingRequest(method: "ping", idText: "", tool: nil)) == .duplicate)
+}
+
+@Test func aCancelledCallsNumberIsTakenOnce() {
+    let t = RequestTable()
+    let k = RequestKey(.number("7"))!
+    #expect(t.insertIfAbsent(k, PendingRequest(method: "tools/call", idText: "7", tool: "x", call: 41)) == .inserted)
+    #expect(t.takeCall(k) == 41)
+    #expect(t.takeCall(k) == nil)           // a second cancel ends nothing
+    #expect(t.remove(k)?.call == nil)       // nor does the late answer
+}

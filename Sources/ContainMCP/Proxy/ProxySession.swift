@@ -185,7 +185,7 @@ public final class ProxySession: Sendable {
             }
             // Entered in the table as it is checked for a duplicate (one lock and one hash); a request refused
             // below is taken out again before anything is written.
-            guard clientRequests.insertIfAbsent(key, PendingRequest(method: method, idText: idText, tool: nil)) else {
+            guard enterClientRequest(key, PendingRequest(method: method, idText: idText, tool: nil)) else {
                 refuseDuplicate(idText)
                 return
             }
@@ -208,9 +208,10 @@ public final class ProxySession: Sendable {
                 return
             }
             if method == "notifications/cancelled", let rid = env.params?.value?["requestId"],
-               let key = RequestKey(rid), let pending = clientRequests.lookup(key), pending.method == "tools/call" {
-                // The call is over for the client; a late response still passes (and is still matched).
-                if let call = pending.call { inFlight.end(call) }
+               let key = RequestKey(rid), let call = clientRequests.takeCall(key) {
+                // The call is over for the client; a late response still passes (and is still matched), but
+                // no longer ends anything: its number may belong to a newer call by then.
+                inFlight.end(call)
             }
             forward(out, content, wire)
         case .response:
@@ -241,6 +242,18 @@ public final class ProxySession: Sendable {
         return RootDenial(rule: rule, reason: reason)
     }
 
+    /// The client's request enters the pending table (false: its id is already pending). Calls dropped to
+    /// keep the table bounded are ended in the tracker, which would otherwise keep them forever.
+    private func enterClientRequest(_ key: RequestKey, _ r: PendingRequest) -> Bool {
+        switch clientRequests.insertIfAbsent(key, r) {
+        case .inserted: return true
+        case .duplicate: return false
+        case .insertedEvicting(let calls):
+            for c in calls { inFlight.end(c) }
+            return true
+        }
+    }
+
     private func handleToolCall(_ env: Envelope, key: RequestKey, idText: String,
                                 content: UnsafeRawBufferPointer, wire: UnsafeRawBufferPointer?, out: OutputBatch) {
         guard let params = env.params?.value, case .string(let name) = params["name"] else {
@@ -259,7 +272,7 @@ public final class ProxySession: Sendable {
         // out of the table and ended before anything is written, so it is never listed in flight, and the
         // server, which has not seen it, has nothing to answer it with.
         let number = inFlight.begin(ToolCallTag(tool: name, requestID: idText))
-        guard clientRequests.insertIfAbsent(key, PendingRequest(method: "tools/call", idText: idText, tool: name, call: number)) else {
+        guard enterClientRequest(key, PendingRequest(method: "tools/call", idText: idText, tool: name, call: number)) else {
             inFlight.end(number)
             refuseDuplicate(idText)
             return

@@ -42,23 +42,47 @@ final class RequestTable: Sendable {
         }
     }
 
-    /// Remembers `r` under `key` unless a request is already pending under it (then false, nothing changes).
-    func insertIfAbsent(_ key: RequestKey, _ r: PendingRequest) -> Bool {
+    enum InsertOutcome: Equatable {
+        case inserted
+        /// A request is already pending under the key: nothing changed.
+        case duplicate
+        /// Inserted, and the oldest entries were dropped to stay bounded; these are the in-flight numbers of
+        /// the dropped tools/calls, which the caller must end (their answers can no longer be matched).
+        case insertedEvicting([Int])
+    }
+
+    /// Remembers `r` under `key` unless a request is already pending under it.
+    func insertIfAbsent(_ key: RequestKey, _ r: PendingRequest) -> InsertOutcome {
         state.withLock { s in
-            guard s.entries[key] == nil else { return false }
+            guard s.entries[key] == nil else { return .duplicate }
             s.entries[key] = Entry(request: r, sequence: s.nextSequence)
             s.nextSequence += 1
-            if s.entries.count > RequestTable.capacity { RequestTable.evictOldest(&s) }
-            return true
+            if s.entries.count > RequestTable.capacity { return .insertedEvicting(RequestTable.evictOldest(&s)) }
+            return .inserted
         }
     }
 
-    /// Drops the `evictBatch` oldest entries (a peer that never answers, or floods ids).
-    private static func evictOldest(_ s: inout State) {
+    /// Takes the in-flight number off a pending tools/call (cancelled: the call is over for the client, but a
+    /// late answer must still be matched, and must not end a newer call that was given the same number).
+    func takeCall(_ key: RequestKey) -> Int? {
+        state.withLock { s in
+            guard let call = s.entries[key]?.request.call else { return nil }
+            s.entries[key]?.request.call = nil
+            return call
+        }
+    }
+
+    /// Drops the `evictBatch` oldest entries (a peer that never answers, or floods ids). Returns the
+    /// in-flight numbers of the tools/calls among them.
+    @discardableResult
+    private static func evictOldest(_ s: inout State) -> [Int] {
         var sequences = s.entries.values.map(\.sequence)
         sequences.sort()
         let cutoff = sequences[min(evictBatch, sequences.count) - 1]
+        var calls: [Int] = []
+        for e in s.entries.values where e.sequence <= cutoff { if let c = e.request.call { calls.append(c) } }
         s.entries = s.entries.filter { $0.value.sequence > cutoff }
+        return calls
     }
 
     func remove(_ key: RequestKey) -> PendingRequest? { state.withLock { $0.entries.removeValue(forKey: key)?.request } }
