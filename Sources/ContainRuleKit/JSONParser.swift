@@ -314,13 +314,13 @@ struct JSONScanner {
         skipWhitespace()
         guard pos < count else { throw fail(.unexpectedEnd) }
         switch base[pos] {
-        case UInt8(ascii: "{"): return try object(depth: depth + 1, build: build)
-        case UInt8(ascii: "["): return try array(depth: depth + 1, build: build)
-        case UInt8(ascii: "\""): return .string(try string(build: build))
+        case UInt8(ascii: "{"): return try object(depth: depth + 1)
+        case UInt8(ascii: "["): return try array(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try string(build: true))
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number(build: build)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number(build: true)
         case let b: throw fail(.unexpectedByte(b))
         }
     }
@@ -399,16 +399,16 @@ struct JSONScanner {
 
     @inline(__always) func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
-    mutating func array(depth: Int, build: Bool) throws(JSONParseError) -> JSONValue {
+    /// An array, built (values that are only validated go through `skip`).
+    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw fail(.tooDeep(maxDepth)) }
         pos += 1 // [
         var items: [JSONValue] = []
         skipWhitespace()
         guard pos < count else { throw fail(.unexpectedEnd) }
-        if base[pos] == UInt8(ascii: "]") { pos += 1; return build ? .array(items) : .null }
+        if base[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
         while true {
-            let v = try value(depth: depth, build: build)
-            if build { items.append(v) }
+            items.append(try value(depth: depth, build: true))
             skipWhitespace()
             guard pos < count else { throw fail(.unexpectedEnd) }
             let b = base[pos]
@@ -417,23 +417,20 @@ struct JSONScanner {
             if b == UInt8(ascii: "]") { break }
             throw fail(.unexpectedByte(b), at: pos - 1)
         }
-        return build ? .array(items) : .null
+        return .array(items)
     }
 
-    mutating func object(depth: Int, build: Bool) throws(JSONParseError) -> JSONValue {
+    /// An object, built (values that are only validated go through `skip`).
+    mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         if depth > maxDepth { throw fail(.tooDeep(maxDepth)) }
         var members: [(String, JSONValue)] = []
         // One allocation for the common small object instead of growing 1, 2, 4.
-        if build { members.reserveCapacity(4) }
+        members.reserveCapacity(4)
         try self.members { (key, _, _, scanner) throws(JSONParseError) in
-            if build {
-                let k = scanner.keyString(key)
-                members.append((k, try scanner.value(depth: depth, build: true)))
-            } else {
-                _ = try scanner.value(depth: depth, build: false)
-            }
+            let k = scanner.keyString(key)
+            members.append((k, try scanner.value(depth: depth, build: true)))
         }
-        return build ? .object(members) : .null
+        return .object(members)
     }
 
     /// The decoded key `members` reported (valid while its object is being walked).
