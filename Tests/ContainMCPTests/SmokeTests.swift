@@ -18,7 +18,7 @@ import ContainProfile
     let t = RequestTable()
     for i in 0..<1_000_000 {
         let k = RequestKey(.number(String(i)))!
-        t.insert(k, PendingRequest(method: "tools/call", idText: String(i), tool: nil))
+        #expect(t.insertIfAbsent(k, PendingRequest(method: "tools/call", idText: String(i), tool: nil)) == .inserted)
         _ = t.remove(k)
     }
     #expect(t.count == 0)
@@ -29,7 +29,7 @@ import ContainProfile
     let t = RequestTable()
     let total = 3 * RequestTable.capacity + 10
     for i in 0..<total {
-        t.insert(RequestKey(.number(String(i)))!, PendingRequest(method: "ping", idText: String(i), tool: nil))
+        _ = t.insertIfAbsent(RequestKey(.number(String(i)))!, PendingRequest(method: "ping", idText: String(i), tool: nil))
         #expect(t.count <= RequestTable.capacity)
     }
     #expect(t.count >= RequestTable.capacity - RequestTable.evictBatch)

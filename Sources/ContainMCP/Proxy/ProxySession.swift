@@ -371,13 +371,12 @@ public final class ProxySession: Sendable {
                 // As for the client: a duplicate pending id would let the client's answer be matched to the
                 // wrong request (a roots/list answer read as a ping's, unchecked). Dropped, not answered:
                 // writing to the server from its own reader could block against a server blocked on us.
-                if serverRequests.lookup(key) != nil {
+                if serverRequests.insertIfAbsent(key, PendingRequest(method: method, idText: idText, tool: nil)) == .duplicate {
                     recordProtocol(rule: "protocol.duplicate_id", from: "server",
                                    detail: "request dropped: id \(idText) is already used by a request still pending",
                                    idText: idText)
                     return
                 }
-                serverRequests.insert(key, PendingRequest(method: method, idText: idText, tool: nil))
             }
             forward(out, content, wire)
         case .notification:

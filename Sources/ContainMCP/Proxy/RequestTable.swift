@@ -20,6 +20,8 @@ final class RequestTable: Sendable {
     /// `capacity / 8` inserts rather than per insert.
     static let evictBatch = capacity / 8
 
+    /// Entries carry their insertion number instead of a separate order list, which cost a second hash
+    /// lookup per key when it was compacted (every ~1000 requests).
     private struct Entry {
         var request: PendingRequest
         /// Insertion order, for evicting the oldest.
@@ -31,16 +33,6 @@ final class RequestTable: Sendable {
         var nextSequence = 0
     }
     private let state = Mutex(State())
-
-    /// Remembers `r` under `key`. Entries carry their insertion number instead of a separate order list,
-    /// which cost a second hash lookup per key when it was compacted (every ~1000 requests).
-    func insert(_ key: RequestKey, _ r: PendingRequest) {
-        state.withLock { s in
-            s.entries[key] = Entry(request: r, sequence: s.nextSequence)
-            s.nextSequence += 1
-            if s.entries.count > RequestTable.capacity { RequestTable.evictOldest(&s) }
-        }
-    }
 
     enum InsertOutcome: Equatable {
         case inserted
@@ -74,7 +66,6 @@ final class RequestTable: Sendable {
 
     /// Drops the `evictBatch` oldest entries (a peer that never answers, or floods ids). Returns the
     /// in-flight numbers of the tools/calls among them.
-    @discardableResult
     private static func evictOldest(_ s: inout State) -> [Int] {
         var sequences = s.entries.values.map(\.sequence)
         sequences.sort()
