@@ -4,8 +4,8 @@
 // copy-on-write faults), waits for the result only after the child is running, and hands the program
 // over on a pipe (CONTAIN_OP_RECEIVE_SECCOMP): the child never runs its server without it.
 //
-// The thread only runs SeccompCompiler.compile (its own libseccomp context, its own allocations); the
-// clone() that may happen meanwhile is safe because the sandbox child runs nothing but async-signal-safe C.
+// The thread only runs SeccompCompiler.program (a shipped profile's precompiled program, or its own
+// libseccomp context and allocations); the clone() that may happen meanwhile is safe because the sandbox child runs nothing but async-signal-safe C.
 
 import ContainProfile
 import ContainThreads
@@ -49,7 +49,7 @@ public final class SeccompCompilation: Sendable {
 
     private func compileNow() {
         let r: Result<SeccompProgram, SeccompError>
-        do { r = .success(try SeccompCompiler.compile(policy, mode: mode, network: network)) } catch { r = .failure(error) }
+        do { r = .success(try SeccompCompiler.program(policy, mode: mode, network: network)) } catch { r = .failure(error) }
         result.withLock { $0 = r }
     }
 

@@ -23,7 +23,21 @@ public enum SeccompCompiler {
     /// pass the same policy's resolved allowlist to `NotifyListener`.
     public static func compile(_ policy: SyscallPolicy, mode: SeccompMode,
                                network: NetworkPolicy = .none) throws(SeccompError) -> SeccompProgram {
+        try compile(policy, mode: mode, plan: SeccompPlan(policy, brokerNetwork: network.isBrokered))
+    }
+
+    /// As `compile`, but a shipped profile's program is taken from ShippedPrograms when the inputs are
+    /// exactly the ones it was compiled from (same bytes; see ShippedProgramLookup.swift). What `run` uses.
+    public static func program(_ policy: SyscallPolicy, mode: SeccompMode,
+                               network: NetworkPolicy = .none) throws(SeccompError) -> SeccompProgram {
         let plan = try SeccompPlan(policy, brokerNetwork: network.isBrokered)
+        if let shipped = ShippedPrograms.lookup(SeccompCompileKey.text(policy, mode: mode, brokerNetwork: network.isBrokered)) {
+            return SeccompProgram(bytes: shipped.bytes, usesNotify: shipped.usesNotify, plan: plan)
+        }
+        return try compile(policy, mode: mode, plan: plan)
+    }
+
+    private static func compile(_ policy: SyscallPolicy, mode: SeccompMode, plan: SeccompPlan) throws(SeccompError) -> SeccompProgram {
         let actions = ActionMap(mode: mode, report: policy.report)
         let defaultAction = actions.action(plan.defaultDecision.verdict)
 
