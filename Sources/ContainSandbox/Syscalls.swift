@@ -187,6 +187,13 @@ public enum Sys {
         }
     }
 
+    /// waitpid(2) with WNOHANG: reaps `pid` if it has exited, else leaves it. Policy: never blocks; EINTR
+    /// retried.
+    public static func reapIfExited(_ pid: pid_t) {
+        var status: Int32 = 0
+        while Glibc.waitpid(pid, &status, __WALL | WNOHANG) < 0 && errno == EINTR {}
+    }
+
     /// kill(2). Policy: once (never blocks).
     public static func kill(_ pid: pid_t, _ sig: Int32) { _ = Glibc.kill(pid, sig) }
 
