@@ -88,7 +88,8 @@ final class CPlanStorage {
         case .chdir: return CONTAIN_OP_CHDIR
         case .pivotRoot: return CONTAIN_OP_PIVOT_ROOT
         case .umount: return CONTAIN_OP_UMOUNT
-        case .loopbackUp: return CONTAIN_OP_LOOPBACK_UP
+        case .netnsStart: return CONTAIN_OP_NETNS_START
+        case .netnsJoin: return CONTAIN_OP_NETNS_JOIN
         case .sethostname: return CONTAIN_OP_SETHOSTNAME
         case .forkInit: return CONTAIN_OP_FORK_INIT
         case .setsid: return CONTAIN_OP_SETSID

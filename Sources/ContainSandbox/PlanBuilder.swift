@@ -109,8 +109,9 @@ public enum PlanBuilder {
         if env.namespaces.contains(.ipc) { clone |= CloneFlag.newipc }
         if env.namespaces.contains(.uts) { clone |= CloneFlag.newuts }
         if env.namespaces.contains(.cgroup) { clone |= CloneFlag.newcgroup }
+        // The network namespace is not a clone flag: the child creates it in a helper process while it
+        // builds the view (CONTAIN_OP_NETNS_START/_JOIN), since it costs as much as all the others together.
         let newNet = env.network != .host
-        if newNet { clone |= CloneFlag.newnet }
         if env.network == .host { audit.note("network: host: the server shares the host's network") }
 
         let ids = idMapping(workspace: workspace, rootMapsTo: env.rootMapsTo)
@@ -146,6 +147,9 @@ public enum PlanBuilder {
 
         var steps: [PlanStep] = []
         steps.append(PlanStep(.pdeathsig, "set parent-death signal", arg: UInt64(SIGKILL)))
+        if newNet {
+            steps.append(PlanStep(.netnsStart, "start creating the network namespace"))
+        }
         steps.append(PlanStep(.waitParent, "wait for the uid/gid maps"))
         steps += view.prelude
         steps.append(PlanStep(.setresgid, "become gid 0 in the user namespace", arg: 0))
@@ -157,7 +161,8 @@ public enum PlanBuilder {
         steps += view.steps
         if env.namespaces.contains(.uts) { steps.append(PlanStep(.sethostname, "set hostname", src: "contain")) }
         if newNet {
-            steps.append(PlanStep(.loopbackUp, "bring up loopback"))
+            steps.append(PlanStep(.netnsJoin, "create the network namespace and bring up loopback",
+                                  fix: "the kernel refused a new network namespace; run `contain doctor`, or use network: host (no network isolation)"))
         }
         steps.append(PlanStep(.forkInit, "start the sandbox init"))
 

@@ -7,7 +7,7 @@ import CContainChild
 public struct PlanStep: Sendable {
     public enum Op: Int32, Sendable {
         case pdeathsig = 1, waitParent, setresgid, setresuid, setgroupsEmpty, mount, mountSetattr, mkdirP,
-             mkfileP, symlink, chmod, chdir, pivotRoot, umount, loopbackUp, sethostname, forkInit, setsid,
+             mkfileP, symlink, chmod, chdir, pivotRoot, umount, netnsStart, netnsJoin, sethostname, forkInit, setsid,
              setrlimit, dup2, cloexecFrom3, noNewPrivs, landlockCreate, landlockPath, landlockPort,
              landlockEnforce, securebits, dropCaps, seccomp, exec, checkParent, writeFile, openTree, moveMount,
              receiveSeccomp

@@ -251,7 +251,13 @@ final class Scratch {
         let landlock = try #require(ops.firstIndex(of: .landlockEnforce))
         #expect(fork < nnp && nnp < landlock)
         #expect(plan.execPath == "/usr/bin/true" || plan.execPath == "/bin/true")
-        #expect(plan.cloneFlags & CloneFlag.newnet != 0)
+        // network: none: the child creates the namespace itself (started before the view, joined before
+        // the init starts the server), never through clone's flags.
+        #expect(plan.cloneFlags & CloneFlag.newnet == 0)
+        let start = try #require(ops.firstIndex(of: .netnsStart))
+        let join = try #require(ops.firstIndex(of: .netnsJoin))
+        let wait = try #require(ops.firstIndex(of: .waitParent))
+        #expect(start < wait && join < fork)
     }
 
     @Test func missingLandlockIsRefusedUnlessBestEffort() throws {
@@ -275,7 +281,7 @@ final class Scratch {
         let plan = try PlanBuilder.build(LaunchRequest(profile: p, command: ["true"], workspace: "/tmp", seccomp: false),
                                          audit: log, landlockABI: 7)
         #expect(plan.cloneFlags & CloneFlag.newnet == 0)
-        #expect(!plan.steps.contains { $0.op == .loopbackUp })
+        #expect(!plan.steps.contains { $0.op == .netnsStart || $0.op == .netnsJoin })
         #expect(log.notes.contains { $0.contains("network: host") })
     }
 
@@ -311,8 +317,9 @@ final class Scratch {
     }
 
     @Test func theServerRunsAsUIDZeroInItsOwnPidNamespaceWithNoCapabilities() throws {
-        // pid 2 (the init is 1); no capabilities at all; no_new_privs set. Any deviation exits non-zero.
-        let script = "[ $$ = 2 ] && [ \"$(id -u)\" = 0 ] && grep -q '^CapEff:\t0000000000000000' /proc/self/status && grep -q '^NoNewPrivs:\t1' /proc/self/status"
+        // A child of the init, which is pid 1 (pid 2 went to the network namespace helper); no capabilities
+        // at all; no_new_privs set. Any deviation exits non-zero.
+        let script = "[ \"$PPID\" = 1 ] && [ $$ -gt 1 ] && [ \"$(id -u)\" = 0 ] && grep -q '^CapEff:\t0000000000000000' /proc/self/status && grep -q '^NoNewPrivs:\t1' /proc/self/status"
         let sandbox = try Launcher.launch(try plan(["/bin/sh", "-c", script]), seccomp: nil) { _, _ in }
         #expect(RunningSandbox.exitStatus(sandbox.waitForExit()) == 0)
     }

@@ -271,6 +271,86 @@ def test_nothing_outlives_a_killed_supervisor(contain, unpriv_contain, wall, mod
     assert not remaining, f"processes outlived the supervisor: {remaining}"
 
 
+NETNS_CHECK = r"""
+import fcntl, os, socket, struct, sys
+me = os.readlink("/proc/self/ns/net")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+flags = struct.unpack("16sH14x", fcntl.ioctl(s.fileno(), 0x8913, struct.pack("16sH14x", b"lo", 0)))[1]
+names = sorted(l.split(":")[0].strip() for l in open("/proc/net/dev").read().splitlines()[2:])
+print(me, flags & 1, ",".join(names), flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_network_none_is_a_namespace_of_its_own_with_loopback_up(contain, unpriv_contain, wall, mode):
+    """An attacker in the server wants the host's network (its interfaces, its loopback services). Under
+    network: none the server, and the init beside it, must be in a network namespace that is not the host's,
+    holding only `lo`, which is up (the child creates it in a helper while it builds the view)."""
+    p = subprocess.Popen([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                          "--workspace", str(wall["ws"]), "--", "/usr/bin/python3", "-c", NETNS_CHECK],
+                         cwd=wall["ws"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = p.stdout.readline().decode()
+        assert line, p.stderr.read().decode()
+        me, up, names = line.split()
+        init = pathlib.Path(f"/proc/{p.pid}/task/{p.pid}/children").read_text().split()[0]
+        assert me != os.readlink("/proc/self/ns/net"), "the server shares the host's network namespace"
+        assert os.readlink(f"/proc/{init}/ns/net") == me, "the sandbox's init is in another network namespace than its server"
+        assert up == "1", "loopback is down"
+        assert names == "lo", names
+    finally:
+        p.communicate(timeout=60)
+    assert p.returncode == 0
+
+
+def run_in_userns_without_netns(argv, cwd):
+    """Runs argv as root of a new user namespace (every uid mapped to itself) whose limit on network
+    namespaces is 0: the kernel then refuses every network namespace below it with ENOSPC, the way a
+    host with user.max_net_namespaces=0 would (which this machine's /proc/sys does not let a test set)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    out = tempfile.TemporaryFile()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(ready_r)
+            os.close(go_w)
+            if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+                os._exit(90)
+            os.write(ready_w, b"x")
+            os.read(go_r, 1)
+            pathlib.Path("/proc/sys/user/max_net_namespaces").write_text("0\n")
+            os.chdir(cwd)
+            os.dup2(out.fileno(), 1)
+            os.dup2(out.fileno(), 2)
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(91)
+    os.close(ready_w)
+    os.close(go_r)
+    assert os.read(ready_r, 1) == b"x"
+    pathlib.Path(f"/proc/{pid}/uid_map").write_text("0 0 65536\n")
+    pathlib.Path(f"/proc/{pid}/gid_map").write_text("0 0 65536\n")
+    os.write(go_w, b"x")
+    _, status = os.waitpid(pid, 0)
+    out.seek(0)
+    return os.waitstatus_to_exitcode(status), out.read().decode()
+
+
+def test_a_refused_network_namespace_fails_closed_naming_the_step(contain, wall):
+    """When the kernel will not create the network namespace, the server must not run at all, let alone on
+    the host's network, and the error names the step."""
+    code, output = run_in_userns_without_netns(
+        [str(contain), "run", "--profile", "base", "--workspace", str(wall["ws"]), "--",
+         "/bin/sh", "-c", "echo the server ran"], cwd=wall["ws"])
+    assert code == 125, output
+    assert "the server ran" not in output
+    assert 'setup step "create the network namespace and bring up loopback" failed: ENOSPC' in output, output
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_environment_is_scrubbed_and_no_fd_leaks(contain, unpriv_contain, wall, mode):
     env = dict(os.environ, AWS_SECRET_ACCESS_KEY="leak-me", KEEPME="kept")

@@ -43,6 +43,8 @@ public final class NotifyListener: Sendable {
     private let wakeFD: Int32
     private let thread = Mutex<pthread_t?>(nil)
     private let stopped = Atomic<Bool>(false)
+    /// Set when start() closed the fd itself (no thread to read it), so stop() must not close it again.
+    private let fdClosedEarly = Atomic<Bool>(false)
     /// network.allow, resolved (nil: no brokering; brokered calls are then refused).
     let allowlist: NetworkAllowlist?
     /// Blocking connects the broker is waiting on, on their own threads.
@@ -80,9 +82,13 @@ public final class NotifyListener: Sendable {
     public func start() {
         thread.withLock { t in
             guard t == nil else { return }
-            switch PosixThread.spawn { self.run() } {
+            switch PosixThread.spawn({ self.run() }) {
             case .success(let tid): t = tid
             case .failure(let e):
+                // Nobody would ever read the fd: a denied call would wait for an answer forever. Closed,
+                // the kernel fails such calls with ENOSYS at once.
+                _ = close(fd)
+                fdClosedEarly.store(true, ordering: .releasing)
                 audit.note("seccomp listener thread could not start (\(SeccompError.errnoName(e.code))): denied syscalls fail with ENOSYS and are not reported")
             }
         }
@@ -95,7 +101,7 @@ public final class NotifyListener: Sendable {
         _ = withUnsafeBytes(of: &one) { write(wakeFD, $0.baseAddress, 8) }
         let t = thread.withLock { t -> pthread_t? in let v = t; t = nil; return v }
         if let t { pthread_join(t, nil) }
-        _ = close(fd)
+        if !fdClosedEarly.load(ordering: .acquiring) { _ = close(fd) }
         if wakeFD >= 0 { _ = close(wakeFD) }
     }
 

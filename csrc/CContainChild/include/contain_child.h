@@ -49,8 +49,14 @@ enum contain_op {
     CONTAIN_OP_PIVOT_ROOT,
     /// umount2(path, arg).
     CONTAIN_OP_UMOUNT,
-    /// Bring "lo" up (ioctl SIOCSIFFLAGS) in the new network namespace.
-    CONTAIN_OP_LOOPBACK_UP,
+    /// Start creating the sandbox's network namespace in a helper process (clone with CLONE_FILES): it
+    /// unshares CLONE_NEWNET, brings "lo" up and opens the namespace, while this process goes on with the
+    /// other steps. A new network namespace costs ~0.75 ms of kernel time, most of a clone with every
+    /// CLONE_NEW* flag; created here it overlaps with the mounts instead of delaying the whole launch.
+    CONTAIN_OP_NETNS_START,
+    /// Wait for the helper of CONTAIN_OP_NETNS_START, reap it and setns() into its network namespace
+    /// (before the init starts the server, so both live in it). Its failure is this step's failure.
+    CONTAIN_OP_NETNS_JOIN,
     /// sethostname(src, strlen(src)).
     CONTAIN_OP_SETHOSTNAME,
     /// Start the server process: the caller becomes pid 1 (an init that reaps, forwards SIGINT/SIGTERM/SIGHUP
