@@ -93,7 +93,8 @@ public final class RunningSandbox: @unchecked Sendable {
 
 public enum Launcher {
     /// Starts the sandbox and returns once the server's execve succeeded. `onListener` gets the seccomp
-    /// listener fd (owned by the callee) and the server's pid before the server may run; it must not block.
+    /// listener fd (owned by the callee) and the server's pid as the server is let go (calls its filter
+    /// sends up wait in the kernel until they are read); it must not block.
     public static func launch(_ plan: SandboxPlan, seccomp: SeccompHandoff?,
                               onListener: (Int32, pid_t) -> Void) throws(LaunchFailure) -> RunningSandbox {
         try launch(plan, program: { .success(seccomp) }, onListener: onListener)
@@ -207,9 +208,12 @@ public enum Launcher {
                 switch takeListener(initPID: pid, fd: rec.err) {
                 case .success(let (fd, server)):
                     serverPID = server
-                    onListener(fd, server)
+                    // The fd is ours now, so the server may go on: a call its filter sends up waits in the
+                    // kernel until the listener reads it, and starting the listener thread need not delay
+                    // the server's execve.
                     var one: UInt8 = 1
                     _ = withUnsafeBytes(of: &one) { Sys.writeAll(ack.write, $0) }
+                    onListener(fd, server)
                 case .failure(let f):
                     listenerError = "could not take the seccomp listener from the server: \(f)"
                     Sys.close(ack.write) // the child sees EOF and exits instead of running unreported

@@ -35,7 +35,10 @@ public enum SeccompListenerFD {
 
 public final class NotifyListener: Sendable {
     private let fd: Int32
-    private let plan: SeccompPlan?
+    /// How the listener thread gets the plan it decides with: the compiler's, or (a precompiled program
+    /// carries none) planned on that thread when it starts, off the launch's critical path.
+    private enum PlanSource: Sendable { case ready(SeccompPlan?), build(SyscallPolicy, broker: Bool) }
+    private let planSource: PlanSource
     private let mode: SeccompMode
     private let audit: AuditLog
     private let inFlight: InFlightCalls
@@ -56,23 +59,23 @@ public final class NotifyListener: Sendable {
                             network: NetworkAllowlist? = nil) {
         // The same policy compiled already; should planning fail anyway, every notification is refused
         // under the default rule (attribution lost, never a wider door).
-        self.init(fd: fd, plan: try? SeccompPlan(policy, brokerNetwork: network != nil), mode: mode, audit: audit,
+        self.init(fd: fd, planSource: .build(policy, broker: network != nil), mode: mode, audit: audit,
                   inFlight: inFlight, network: network)
     }
 
-    /// As above, deciding with the plan `program` was compiled from (no second planning on the launch
-    /// path); `policy` is only used when the program carries no plan.
+    /// As above, deciding with the plan `program` was compiled from (no second planning); `policy` is only
+    /// used when the program carries no plan (a precompiled one), and then planned on the listener thread.
     public convenience init(fd: Int32, program: SeccompProgram, policy: SyscallPolicy, mode: SeccompMode, audit: AuditLog,
                             inFlight: InFlightCalls, network: NetworkAllowlist? = nil) {
-        let plan = program.plan ?? (try? SeccompPlan(policy, brokerNetwork: network != nil))
-        self.init(fd: fd, plan: plan, mode: mode, audit: audit, inFlight: inFlight, network: network)
+        let source: PlanSource = program.plan.map { .ready($0) } ?? .build(policy, broker: network != nil)
+        self.init(fd: fd, planSource: source, mode: mode, audit: audit, inFlight: inFlight, network: network)
     }
 
-    private init(fd: Int32, plan: SeccompPlan?, mode: SeccompMode, audit: AuditLog, inFlight: InFlightCalls,
+    private init(fd: Int32, planSource: PlanSource, mode: SeccompMode, audit: AuditLog, inFlight: InFlightCalls,
                  network: NetworkAllowlist?) {
         self.fd = fd
         self.allowlist = network
-        self.plan = plan
+        self.planSource = planSource
         self.mode = mode
         self.audit = audit
         self.inFlight = inFlight
@@ -106,7 +109,14 @@ public final class NotifyListener: Sendable {
     }
 
     private func run() {
-        var worker = NotifyWorker(listener: self)
+        let plan: SeccompPlan?
+        switch planSource {
+        case .ready(let p): plan = p
+        // The same policy compiled (or was precompiled) already; should planning fail anyway, every
+        // notification is refused under the default rule (attribution lost, never a wider door).
+        case .build(let policy, let broker): plan = try? SeccompPlan(policy, brokerNetwork: broker)
+        }
+        var worker = NotifyWorker(listener: self, plan: plan)
         worker.loop()
     }
 
@@ -114,10 +124,6 @@ public final class NotifyListener: Sendable {
 
     var listenerFD: Int32 { fd }
     fileprivate var wake: Int32 { wakeFD }
-
-    fileprivate func decide(_ name: String, _ args: [UInt64]) -> PlanDecision {
-        plan?.decide(syscall: name, args: args) ?? PlanDecision(verdict: .deny(SeccompPlan.eperm), rule: BuiltinRule.defaultAction)
-    }
 
     var observe: Bool { mode == .observe }
 
@@ -131,13 +137,15 @@ public final class NotifyListener: Sendable {
 /// Thread-confined state: buffers and the syscall-name cache.
 private struct NotifyWorker {
     let listener: NotifyListener
+    let plan: SeccompPlan?
     var buffer: UnsafeMutableRawPointer
     var bufferSize: Int
     var names: [UInt64: String] = [:]
     let nativeArch = contain_scmp_arch_native()
 
-    init(listener: NotifyListener) {
+    init(listener: NotifyListener, plan: SeccompPlan?) {
         self.listener = listener
+        self.plan = plan
         var n: UInt16 = 0, r: UInt16 = 0, d: UInt16 = 0
         let kernel = contain_seccomp_notif_sizes(&n, &r, &d) == 0 ? Int(n) : 0
         bufferSize = max(kernel, Int(contain_seccomp_notif_struct_size()))
@@ -181,7 +189,8 @@ private struct NotifyWorker {
         let arch = contain_notif_arch(buffer)
         let args = (0..<6).map { contain_notif_arg(buffer, Int32($0)) }
         let syscall = name(arch: arch, nr: nr)
-        let decision = listener.decide(syscall, args)
+        let decision = plan?.decide(syscall: syscall, args: args)
+            ?? PlanDecision(verdict: .deny(SeccompPlan.eperm), rule: BuiltinRule.defaultAction)
         if decision.verdict == .broker {
             // Without an allowlist the broker allows nothing out (it still reports).
             NetworkBroker.handle(syscall: syscall, id: id, pid: pid, args: args, listener: listener)

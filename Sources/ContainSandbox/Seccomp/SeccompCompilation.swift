@@ -4,8 +4,9 @@
 // copy-on-write faults), waits for the result only after the child is running, and hands the program
 // over on a pipe (CONTAIN_OP_RECEIVE_SECCOMP): the child never runs its server without it.
 //
-// The thread only runs SeccompCompiler.program (a shipped profile's precompiled program, or its own
-// libseccomp context and allocations); the clone() that may happen meanwhile is safe because the sandbox child runs nothing but async-signal-safe C.
+// A shipped profile's precompiled program is looked up at once instead (no thread). The thread only runs
+// SeccompCompiler.compile (its own libseccomp context, its own allocations); the clone() that may happen
+// meanwhile is safe because the sandbox child runs nothing but async-signal-safe C.
 
 import ContainProfile
 import ContainThreads
@@ -28,6 +29,11 @@ public final class SeccompCompilation: Sendable {
     /// starts it (the launcher does, right after clone), `wait()` runs it here if nobody did.
     public init(_ policy: SyscallPolicy, mode: SeccompMode, network: NetworkPolicy = .none) {
         self.policy = policy; self.mode = mode; self.network = network
+        // A shipped profile's program is only looked up (tens of microseconds): no thread for that.
+        if let shipped = SeccompCompiler.precompiled(policy, mode: mode, network: network) {
+            result.withLock { $0 = .success(shipped) }
+            thread.withLock { $0 = .joined }
+        }
     }
 
     /// A compile that is already running on its own thread.
@@ -49,7 +55,7 @@ public final class SeccompCompilation: Sendable {
 
     private func compileNow() {
         let r: Result<SeccompProgram, SeccompError>
-        do { r = .success(try SeccompCompiler.program(policy, mode: mode, network: network)) } catch { r = .failure(error) }
+        do { r = .success(try SeccompCompiler.compile(policy, mode: mode, network: network)) } catch { r = .failure(error) }
         result.withLock { $0 = r }
     }
 

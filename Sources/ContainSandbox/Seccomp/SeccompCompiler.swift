@@ -30,11 +30,17 @@ public enum SeccompCompiler {
     /// exactly the ones it was compiled from (same bytes; see ShippedProgramLookup.swift). What `run` uses.
     public static func program(_ policy: SyscallPolicy, mode: SeccompMode,
                                network: NetworkPolicy = .none) throws(SeccompError) -> SeccompProgram {
-        let plan = try SeccompPlan(policy, brokerNetwork: network.isBrokered)
-        if let shipped = ShippedPrograms.lookup(SeccompCompileKey.text(policy, mode: mode, brokerNetwork: network.isBrokered)) {
-            return SeccompProgram(bytes: shipped.bytes, usesNotify: shipped.usesNotify, plan: plan)
+        if let shipped = precompiled(policy, mode: mode, network: network) { return shipped }
+        return try compile(policy, mode: mode, network: network)
+    }
+
+    /// The shipped program for exactly these inputs, or nil. It carries no plan: the notify listener plans
+    /// on its own thread (NotifyListener(program:policy:...)), so a hit costs the launch no planning.
+    public static func precompiled(_ policy: SyscallPolicy, mode: SeccompMode, network: NetworkPolicy = .none) -> SeccompProgram? {
+        guard let shipped = ShippedPrograms.lookup(SeccompCompileKey.text(policy, mode: mode, brokerNetwork: network.isBrokered)) else {
+            return nil
         }
-        return try compile(policy, mode: mode, plan: plan)
+        return SeccompProgram(bytes: shipped.bytes, usesNotify: shipped.usesNotify, instructionCount: shipped.bytes.count / 8)
     }
 
     private static func compile(_ policy: SyscallPolicy, mode: SeccompMode, plan: SeccompPlan) throws(SeccompError) -> SeccompProgram {
