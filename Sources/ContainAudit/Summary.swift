@@ -30,7 +30,8 @@ public enum Summary {
         case "syscall":
             s = "\(verb) \(g.key.what)(2)\(times)"
             if !g.key.exe.isEmpty { s += " by \(g.key.exe)" }
-            let args = g.example.args.prefix(3).map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+            // Four: openat's mode (what a setuid_bits refusal is about) is its fourth argument.
+            let args = g.example.args.prefix(4).map { "\($0.0)=\($0.1)" }.joined(separator: " ")
             if !args.isEmpty { s += " [\(args)]" }
         case "connect":
             s = "\(verb) connect to \(g.key.what)\(times)"

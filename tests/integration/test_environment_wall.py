@@ -35,7 +35,8 @@ ATTACKS = [
     "dev_kmsg", "sys_write", "cgroup_write", "core_pattern_write", "module_load", "reboot",
     "settimeofday", "settimeofday_legacy", "modify_ldt", "tiocsti", "tiocsti_highbits", "tioclinux",
     "tioclinux_highbits", "x32_syscall", "int80_syscall", "raw_socket", "packet_socket", "vsock_socket",
-    "tcp_connect", "setuid_exec", "fork_bomb", "memory_bomb",
+    "tcp_connect", "setuid_exec", "setuid_create_open", "setuid_create_openat", "setuid_create_creat",
+    "setuid_create_mknod", "setgid_create_openat", "fork_bomb", "memory_bomb",
 ]
 
 MODES = ["root", "unprivileged"]

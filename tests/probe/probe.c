@@ -307,6 +307,34 @@ static void try_setuid_exec(void) {
     else printf("setuid_exec: blocked (no privilege gained: euid %lu, CapEff %lx)\n", euid, capeff);
 }
 
+// Planting a setuid/setgid file in the workspace by creating it with those bits (not chmod): it would be
+// privileged on the host for whoever runs it later. The create calls must refuse the mode, or the file
+// must come out without the bits.
+static void try_setuid_create(void) {
+    struct { const char *name; int kind; } tries[] = {
+        { "setuid_create_open", 0 }, { "setuid_create_openat", 1 }, { "setuid_create_creat", 2 },
+        { "setuid_create_mknod", 3 }, { "setgid_create_openat", 4 },
+    };
+    for (size_t k = 0; k < sizeof tries / sizeof tries[0]; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/planted-%d", ws, tries[k].kind);
+        long r;
+        switch (tries[k].kind) {
+        case 0: r = syscall(SYS_open, path, O_CREAT | O_WRONLY | O_EXCL, 04755); break;
+        case 1: r = openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_EXCL, 04755); break;
+        case 2: r = syscall(SYS_creat, path, 04755); break;
+        case 3: r = mknod(path, S_IFREG | 04755, 0); break;
+        default: r = openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_EXCL, 02755); break;
+        }
+        if (r < 0) { blocked(tries[k].name, errno); continue; }
+        if (tries[k].kind != 3) close((int)r);
+        struct stat st;
+        if (stat(path, &st) == 0 && (st.st_mode & 06000)) escaped(tries[k].name, "created a file with setuid/setgid bits");
+        else printf("%s: blocked (created without the bits)\n", tries[k].name);
+        unlink(path);
+    }
+}
+
 static void child_caps(void) {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
@@ -374,6 +402,7 @@ int main(int argc, char **argv) {
     in_child("int80_syscall", int80_getpid);
     try_sockets();
     try_setuid_exec();
+    try_setuid_create();
     try_fork_bomb();
     try_memory_bomb();
     printf("probe: done\n");

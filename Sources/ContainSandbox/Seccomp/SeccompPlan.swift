@@ -94,6 +94,7 @@ enum BuiltinRule {
     static let prctl = "syscalls.prctl"
     static let ioUring = "syscalls.io_uring"
     static let setIDBits = "syscalls.setuid_bits"
+    static let openat2 = "syscalls.openat2"
     static let deviceNodes = "syscalls.device_nodes"
     static let ttyInjection = "syscalls.tty_injection"
     static let networkAllow = "network.allow"
@@ -279,9 +280,15 @@ struct SeccompPlan: Sendable {
         refuse("prctl", try anyOf(0, PrctlOptions.refused.map { .eq32($0) }), eperm, BuiltinRule.prctl)
         refuse("ioctl", try anyOf(1, [.eq32(IoctlNames.tiocsti), .eq32(IoctlNames.tioclinux)]), eperm, BuiltinRule.ttyInjection)
 
-        for (name, index) in [("chmod", 1), ("fchmod", 1), ("fchmodat", 2), ("fchmodat2", 2)] {
+        // Setuid/setgid bits, whether set by chmod or given as the mode of a new file (open(O_CREAT),
+        // O_TMPFILE, creat, mknod S_IFREG): a file planted so in a shared workspace would be privileged on
+        // the host for whoever runs it later. openat2 carries its mode in memory the filter cannot read, so
+        // it is refused (ENOSYS, as a kernel without it would answer: programs fall back to openat).
+        for (name, index) in [("chmod", 1), ("fchmod", 1), ("fchmodat", 2), ("fchmodat2", 2),
+                              ("open", 2), ("openat", 3), ("creat", 1), ("mknod", 1), ("mknodat", 2)] {
             refuse(name, try notAllOf(index, mask: FileModes.setIDBits), eperm, BuiltinRule.setIDBits)
         }
+        override("openat2", PlanDecision(verdict: .deny(enosys), rule: BuiltinRule.openat2))
         for (name, index) in [("mknod", 1), ("mknodat", 2)] {
             let harmless = FileModes.harmlessNodeTypes.map { ArgComparison.masked(FileModes.typeMask, $0) }
             if existing(name).canAllow { refuse(name, try noneOf(index, harmless, name: name), eperm, BuiltinRule.deviceNodes) }
