@@ -90,6 +90,7 @@ final class CPlanStorage {
         case .umount: return CONTAIN_OP_UMOUNT
         case .netnsStart: return CONTAIN_OP_NETNS_START
         case .netnsJoin: return CONTAIN_OP_NETNS_JOIN
+        case .adoptTree: return CONTAIN_OP_ADOPT_TREE
         case .sethostname: return CONTAIN_OP_SETHOSTNAME
         case .forkInit: return CONTAIN_OP_FORK_INIT
         case .setsid: return CONTAIN_OP_SETSID

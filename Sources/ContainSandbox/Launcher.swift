@@ -131,6 +131,22 @@ public enum Launcher {
             case .failure(let f): throw LaunchFailure(message: "contain: \(f)", exitStatus: 125)
             }
         }
+        // Idmapped trees (CONTAIN_OP_ADOPT_TREE), made here because only the supervisor (host root) may
+        // idmap, and one per launch because a tree can be attached only once; the child inherits them.
+        var plan = plan
+        var trees: [Int32] = []
+        defer { for fd in trees { Sys.close(fd) } } // the child has its copies, or there is no child
+        for i in plan.steps.indices where plan.steps[i].op == .adoptTree {
+            let path = plan.steps[i].src ?? ""
+            switch Sys.idmappedTree(path, uid: plan.idMapping.hostUID, gid: plan.idMapping.hostGID) {
+            case .success(let fd):
+                trees.append(fd)
+                plan.steps[i].arg2 = UInt64(fd)
+            case .failure(let f):
+                throw LaunchFailure(message: "contain: setup step \"\(plan.steps[i].name)\" failed: \(f); \(plan.steps[i].fix ?? "")",
+                                    exitStatus: 125)
+            }
+        }
         let sync = try pipeOrThrow(), report = try pipeOrThrow(), ack = try pipeOrThrow(), status = try pipeOrThrow()
         let filter = try pipeOrThrow()
         let storage = CPlanStorage(plan, fds: .init(sync: sync.read, report: report.write, ack: ack.read,

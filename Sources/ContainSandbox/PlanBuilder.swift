@@ -115,9 +115,13 @@ public enum PlanBuilder {
         if env.network == .host { audit.note("network: host: the server shares the host's network") }
 
         let ids = idMapping(workspace: workspace, rootMapsTo: env.rootMapsTo)
-        if Sys.euid == 0, let st = Sys.stat(workspace), st.st_uid == 0,
-           fs.write.contains(where: { SandboxPath.isWithin(workspace, SandboxPath.normalize($0)) }) {
-            audit.note("workspace \(workspace) is owned by root; the server runs as host uid \(ids.hostUID), never root, so it can write there only what that uid may: chown the workspace to the user the server should write as")
+        // contain runs as root and the workspace is root's: the server still never holds host root, so the
+        // workspace is bound idmapped (below) for it to be writable; a parent bound writable is not.
+        let rootOwnedWorkspace = Sys.euid == 0 && (Sys.stat(workspace).map { $0.st_uid == 0 } ?? false)
+        let workspaceBoundWritable = fs.write.contains { SandboxPath.normalize($0) == workspace }
+        if rootOwnedWorkspace && !workspaceBoundWritable
+            && fs.write.contains(where: { SandboxPath.isWithin(workspace, SandboxPath.normalize($0)) }) {
+            audit.note("workspace \(workspace) is owned by root; the server runs as host uid \(ids.hostUID), never root, so it can write there only what that uid may: list the workspace itself under filesystem.write, or chown it to the user the server should write as")
         }
 
         // Filesystem view.
@@ -145,13 +149,30 @@ public enum PlanBuilder {
         } catch { throw .view(error) }
         for n in view.notes { audit.note(n) }
 
+        var prelude = view.prelude
+        if rootOwnedWorkspace && workspaceBoundWritable,
+           let i = prelude.firstIndex(where: { $0.op == .openTree && $0.src.map(SandboxPath.normalize) == workspace }) {
+            // Tried once here, so that a filesystem which cannot be idmapped keeps the plain bind with a note;
+            // the launcher makes the tree the child adopts, one per launch (a tree can be attached once).
+            switch Sys.idmappedTree(workspace, uid: ids.hostUID, gid: ids.hostGID) {
+            case .success(let fd):
+                Sys.close(fd)
+                prelude[i] = PlanStep(.adoptTree, prelude[i].name, src: workspace, arg: prelude[i].arg,
+                                      fix: "the supervisor could not bind the root-owned workspace idmapped; chown the workspace to the user the server should write as")
+                audit.note("workspace \(workspace) is owned by root: bound idmapped, so the server (host uid \(ids.hostUID), never root) writes there as its owner, and what it creates is owned by root on the host")
+            case .failure(let f):
+                // Fail closed: the plain bind stays, and the server cannot write what host uid X may not.
+                audit.note("workspace \(workspace) is owned by root and could not be bound idmapped (\(f)); the server runs as host uid \(ids.hostUID), never root, so it can write there only what that uid may: chown the workspace to the user the server should write as")
+            }
+        }
+
         var steps: [PlanStep] = []
         steps.append(PlanStep(.pdeathsig, "set parent-death signal", arg: UInt64(SIGKILL)))
         if newNet {
             steps.append(PlanStep(.netnsStart, "start creating the network namespace"))
         }
         steps.append(PlanStep(.waitParent, "wait for the uid/gid maps"))
-        steps += view.prelude
+        steps += prelude
         steps.append(PlanStep(.setresgid, "become gid 0 in the user namespace", arg: 0))
         if !ids.denySetgroups { steps.append(PlanStep(.setgroupsEmpty, "drop supplementary groups")) }
         steps.append(PlanStep(.setresuid, "become uid 0 in the user namespace", arg: 0))

@@ -7,9 +7,10 @@ import CContainChild
 public struct PlanStep: Sendable {
     public enum Op: Int32, Sendable {
         case pdeathsig = 1, waitParent, setresgid, setresuid, setgroupsEmpty, mount, mountSetattr, mkdirP,
-             mkfileP, symlink, chmod, chdir, pivotRoot, umount, netnsStart, netnsJoin, sethostname, forkInit, setsid,
-             setrlimit, dup2, cloexecFrom3, noNewPrivs, landlockCreate, landlockPath, landlockPort,
-             landlockEnforce, securebits, dropCaps, seccomp, exec, checkParent, writeFile, openTree, moveMount,
+             mkfileP, symlink, chmod, chdir, pivotRoot, umount, netnsStart, netnsJoin, sethostname, forkInit,
+             setsid, setrlimit, dup2, cloexecFrom3, noNewPrivs, landlockCreate, landlockPath, landlockPort,
+             landlockEnforce, securebits, dropCaps, seccomp, exec, checkParent, writeFile, openTree, adoptTree,
+             moveMount,
              receiveSeccomp
     }
 
@@ -60,6 +61,7 @@ public struct SandboxPlan: Sendable {
     public var runtimeAdditions: [String]
     /// The Landlock ABI the rules were built for (0: Landlock not used).
     public var landlockABI: Int
+
     /// Index of the seccomp step (nil when the plan installs no filter).
     public var seccompStep: Int? { steps.firstIndex { $0.op == .seccomp } }
     /// Index of the execve step.

@@ -194,6 +194,13 @@ public enum Sys {
         while Glibc.waitpid(pid, &status, __WALL | WNOHANG) < 0 && errno == EINTR {}
     }
 
+    /// A detached, idmapped copy of the mount at `path`: files of host uid/gid 0 appear as `uid`/`gid`
+    /// (contain_sys_idmapped_tree). Policy: never blocks for long (it waits for its own short-lived helper).
+    public static func idmappedTree(_ path: String, uid: UInt32, gid: UInt32) -> Result<Int32, Failure> {
+        let fd = contain_sys_idmapped_tree(path, uid, gid)
+        return fd >= 0 ? .success(fd) : .failure(Failure("idmapped bind of \(path)", errno))
+    }
+
     /// kill(2). Policy: once (never blocks).
     public static func kill(_ pid: pid_t, _ sig: Int32) { _ = Glibc.kill(pid, sig) }
 

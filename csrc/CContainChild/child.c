@@ -534,6 +534,11 @@ static int run_step(size_t i, const struct contain_step *s) {
         g_trees[s->arg] = (int)fd;
         return 0;
     }
+    case CONTAIN_OP_ADOPT_TREE:
+        if (s->arg >= CONTAIN_MAX_TREES) return EINVAL;
+        if (fcntl((int)s->arg2, F_GETFD) < 0) return errno; // EBADF: the supervisor's tree did not reach us
+        g_trees[s->arg] = (int)s->arg2;
+        return 0;
     case CONTAIN_OP_MOVE_MOUNT: {
         if (s->arg >= CONTAIN_MAX_TREES) return EINVAL;
         int fd = g_trees[s->arg];

@@ -206,6 +206,37 @@ def test_root_run_binds_a_workspace_whose_parents_only_root_can_enter(contain, w
     assert out_owner == UNPRIV_UID
 
 
+def test_root_owned_workspace_is_writable_through_an_idmapped_bind(contain, wall):
+    """contain run as root in root's own workspace: the server (host uid 65534, never root) must be able to
+    write there (the workspace is bound idmapped: root's files appear as its own, what it creates is root's
+    on the host) and gain nothing more: a file of another user stays read-only, a setuid file cannot be
+    created, and its own host uid is still 65534."""
+    ws = world_dir("contain-rootws-")
+    (ws / "mine").write_text("root's\n")
+    theirs = ws / "theirs"
+    theirs.write_text("user 1234's\n")
+    os.chown(theirs, 1234, 1234)
+    os.chmod(theirs, 0o666)  # even world-writable: an unmapped owner makes it read-only through the bind
+    script = ("echo new > created && echo more >> mine && echo ok-mine; "
+              "echo x >> theirs && echo WROTE-THEIRS; "
+              "python3 -c \"import os; os.open('planted', os.O_CREAT | os.O_WRONLY, 0o4755)\" 2>/dev/null "
+              "&& echo PLANTED-SETUID; "
+              "awk '{print \"map\", $1, $2}' /proc/self/uid_map")
+    try:
+        r = run_contain([contain, "run", "--profile", "base", "--workspace", str(ws), "--", "/bin/sh", "-c", script],
+                        cwd=ws)
+        out, err = r.stdout.decode(), r.stderr.decode()
+        assert r.returncode == 0, err
+        assert "ok-mine" in out and (ws / "mine").read_text() == "root's\nmore\n"
+        assert (ws / "created").stat().st_uid == 0, "a file the server creates is root's on the host"
+        assert "WROTE-THEIRS" not in out and theirs.read_text() == "user 1234's\n"
+        assert "PLANTED-SETUID" not in out and not (ws / "planted").exists()
+        assert "map 0 65534" in out, out  # uid 0 inside is host uid 65534, never host root
+        assert "bound idmapped" in err
+    finally:
+        shutil.rmtree(ws, ignore_errors=True)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_signals_are_forwarded(contain, unpriv_contain, wall, mode):
     script = wall["ws"] / "sig.py"

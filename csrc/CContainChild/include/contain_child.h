@@ -105,6 +105,10 @@ enum contain_op {
     /// child still has the launching user's kernel uid (before setresuid), so a root run can bind paths
     /// whose parents only root may traverse, without giving the sandbox uid any access to those parents.
     CONTAIN_OP_OPEN_TREE,
+    /// Slot `arg` takes descriptor `arg2`, a detached tree the supervisor prepared and the child inherited
+    /// (an idmapped workspace: only the supervisor, root on the host, may idmap); CONTAIN_OP_MOVE_MOUNT
+    /// attaches it like one from CONTAIN_OP_OPEN_TREE.
+    CONTAIN_OP_ADOPT_TREE,
     /// move_mount(slot `arg`, path): attach a tree cloned by CONTAIN_OP_OPEN_TREE; closes the slot.
     CONTAIN_OP_MOVE_MOUNT,
     /// Read the seccomp program from `filter_fd` (a `struct contain_filter_header`, then the instructions)
