@@ -237,6 +237,25 @@ def test_root_owned_workspace_is_writable_through_an_idmapped_bind(contain, wall
         shutil.rmtree(ws, ignore_errors=True)
 
 
+def test_root_owned_workspace_on_a_filesystem_without_idmapping_stays_read_only(contain):
+    """The same run on a filesystem that cannot be idmapped (ramfs): no weaker fallback that would let the
+    server write as root; the plain bind stays, the server (host uid 65534) cannot write root's directory,
+    and the summary says why."""
+    ws = world_dir("contain-ramws-")
+    subprocess.run(["mount", "-t", "ramfs", "ramfs", str(ws)], check=True)
+    try:
+        os.chmod(ws, 0o755)
+        r = run_contain([contain, "run", "--profile", "base", "--workspace", str(ws), "--", "/bin/sh", "-c",
+                         "echo x > created && echo WROTE; awk '{print \"map\", $1, $2}' /proc/self/uid_map"], cwd=ws)
+        out, err = r.stdout.decode(), r.stderr.decode()
+        assert "WROTE" not in out and not (ws / "created").exists()
+        assert "map 0 65534" in out, out
+        assert "could not be bound idmapped" in err and "EINVAL" in err, err
+    finally:
+        subprocess.run(["umount", str(ws)], check=False)
+        shutil.rmtree(ws, ignore_errors=True)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_signals_are_forwarded(contain, unpriv_contain, wall, mode):
     script = wall["ws"] / "sig.py"
