@@ -58,6 +58,22 @@ if {"contain-strict", "bwrap", "sh-true", "bare"} <= start.keys():
           f"{start.get('bwrap-nofilter', 0) * 1000:.2f} ms). contain-custom is a profile of one's own (`extends: "
           f"strict` plus one allowed call), whose seccomp program is compiled at start-up; the shipped profiles' "
           f"programs come precompiled.\n")
+alt = out / "startup-alternating.json"
+if alt.exists():
+    a = json.loads(alt.read_text())
+    print("### The same, in alternation\n")
+    print("`bench/startup/alternating.py`: the commands take turns (contain, bwrap without a filter, bwrap, sh-true, "
+          "bare, contain, ...), so no command pays over and over for the kernel work that its own previous run left "
+          "behind, as it does in hyperfine's back-to-back runs. Medians, with the 10th and 90th percentiles.\n")
+    print("| command | median | p10 | p90 | vs bwrap |")
+    print("|---|---:|---:|---:|---:|")
+    for name, r in a.items():
+        ratio = f"{r['median_ms'] / a['bwrap']['median_ms']:.2f}x" if "bwrap" in a else "-"
+        print(f"| {name} | {r['median_ms']:.2f} ms | {r['p10_ms']:.2f} ms | {r['p90_ms']:.2f} ms | {ratio} |")
+    if {"contain-strict", "bwrap", "sh-true", "bare"} <= a.keys():
+        alone = a["bwrap"]["median_ms"] - (a["sh-true"]["median_ms"] - a["bare"]["median_ms"])
+        print(f"\nbwrap without its sh: {alone:.2f} ms; contain-strict is **{a['contain-strict']['median_ms'] / alone:.2f}x** "
+              f"of that.\n")
 print("## Steady state\n")
 print(table(load("steady.json"), "bare", "1 M getppid() + 1 M 64-byte reads",
             "Goal: under 5% slower than bare under the base profile (every syscall passes the seccomp filter)."))

@@ -37,6 +37,15 @@ hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$OUT/startup.json" \
   -n unshare "unshare -Urmpfn /bin/true" \
   -n firejail "firejail --quiet --noprofile /bin/true" >&2
 
+# The same commands in alternation (see the script for why); bwrap opens its filter through sh as in the
+# hyperfine run (sh-true is measured to subtract it).
+python3 bench/startup/alternating.py "${ALT_ROUNDS:-200}" \
+  "contain-strict=$C run --profile strict -- /bin/true" \
+  "bwrap-nofilter=bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/lib64 /lib64 --symlink usr/lib /lib --symlink usr/bin /bin --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL /bin/true" \
+  "bwrap=sh -c 'exec bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/lib64 /lib64 --symlink usr/lib /lib --symlink usr/bin /bin --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL --seccomp 9 /bin/true 9<$BPF'" \
+  "sh-true=sh -c 'exec /bin/true'" \
+  "bare=/bin/true" > "$OUT/startup-alternating.json"
+
 gcc -O2 -o "$OUT/getppid_loop" bench/getppid_loop.c
 gcc -O2 -o "$OUT/floor" bench/steady/floor.c
 $C check --export-bpf "$OUT/base.bpf" base >/dev/null
