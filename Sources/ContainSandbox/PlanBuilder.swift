@@ -114,10 +114,11 @@ public enum PlanBuilder {
         let newNet = env.network != .host
         if env.network == .host { audit.note("network: host: the server shares the host's network") }
 
-        let ids = idMapping(workspace: workspace, rootMapsTo: env.rootMapsTo)
+        let workspaceStat = Sys.stat(workspace)
+        let ids = idMapping(workspace: workspaceStat, rootMapsTo: env.rootMapsTo)
         // contain runs as root and the workspace is root's: the server still never holds host root, so the
         // workspace is bound idmapped (below) for it to be writable; a parent bound writable is not.
-        let rootOwnedWorkspace = Sys.euid == 0 && (Sys.stat(workspace).map { $0.st_uid == 0 } ?? false)
+        let rootOwnedWorkspace = Sys.euid == 0 && workspaceStat?.st_uid == 0
         let workspaceBoundWritable = fs.write.contains { SandboxPath.normalize($0) == workspace }
         if rootOwnedWorkspace && !workspaceBoundWritable
             && fs.write.contains(where: { SandboxPath.isWithin(workspace, SandboxPath.normalize($0)) }) {
@@ -249,10 +250,10 @@ public enum PlanBuilder {
 
     /// uid 0 inside maps to the caller; when the caller is root, to an unprivileged uid (the workspace
     /// owner when that is not root, else `rootMapsTo`) so the server never holds host root.
-    static func idMapping(workspace: String, rootMapsTo: UInt32) -> IDMapping {
+    static func idMapping(workspace st: stat?, rootMapsTo: UInt32) -> IDMapping {
         let uid = Sys.euid, gid = Sys.egid
         if uid != 0 { return IDMapping(hostUID: uid, hostGID: gid, denySetgroups: true) }
-        if let st = Sys.stat(workspace), st.st_uid != 0 {
+        if let st, st.st_uid != 0 {
             return IDMapping(hostUID: st.st_uid, hostGID: st.st_gid, denySetgroups: false)
         }
         let target = rootMapsTo == 0 ? 65534 : rootMapsTo

@@ -37,7 +37,7 @@ public final class NotifyListener: Sendable {
     private let fd: Int32
     /// How the listener thread gets the plan it decides with: the compiler's, or (a precompiled program
     /// carries none) planned on that thread when it starts, off the launch's critical path.
-    private enum PlanSource: Sendable { case ready(SeccompPlan?), build(SyscallPolicy, broker: Bool) }
+    private enum PlanSource: Sendable { case ready(SeccompPlan), build(SyscallPolicy, broker: Bool) }
     private let planSource: PlanSource
     private let mode: SeccompMode
     private let audit: AuditLog

@@ -26,15 +26,8 @@ public enum SeccompCompiler {
         try compile(policy, mode: mode, plan: SeccompPlan(policy, brokerNetwork: network.isBrokered))
     }
 
-    /// As `compile`, but a shipped profile's program is taken from ShippedPrograms when the inputs are
-    /// exactly the ones it was compiled from (same bytes; see ShippedProgramLookup.swift). What `run` uses.
-    public static func program(_ policy: SyscallPolicy, mode: SeccompMode,
-                               network: NetworkPolicy = .none) throws(SeccompError) -> SeccompProgram {
-        if let shipped = precompiled(policy, mode: mode, network: network) { return shipped }
-        return try compile(policy, mode: mode, network: network)
-    }
-
-    /// The shipped program for exactly these inputs, or nil. It carries no plan: the notify listener plans
+    /// The shipped program for exactly these inputs (ShippedProgramLookup.swift), or nil; `run` asks this
+    /// first (SeccompCompilation) and compiles only on a miss. It carries no plan: the notify listener plans
     /// on its own thread (NotifyListener(program:policy:...)), so a hit costs the launch no planning.
     public static func precompiled(_ policy: SyscallPolicy, mode: SeccompMode, network: NetworkPolicy = .none) -> SeccompProgram? {
         guard let shipped = ShippedPrograms.lookup(SeccompCompileKey.text(policy, mode: mode, brokerNetwork: network.isBrokered)) else {
