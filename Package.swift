@@ -27,6 +27,8 @@ let package = Package(
             name: "CCap", path: "csrc/CCap", pkgConfig: "libcap",
             providers: [.apt(["libcap-dev"])]),
         .target(name: "CContainChild", path: "csrc/CContainChild"),
+        // The `contain` executable's constructor (clones the sandbox child before main); never in tests.
+        .target(name: "CContainEarly", dependencies: ["CContainChild"], path: "csrc/CContainEarly"),
         // libyaml scans and parses; ContainYAML composes its events (Yams pulled Foundation and ICU in).
         .systemLibrary(
             name: "CYAML", path: "csrc/CYAML", pkgConfig: "yaml-0.1",
@@ -71,7 +73,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/ContainCLI"),
-        .executableTarget(name: "contain", dependencies: ["ContainCLI"], path: "Sources/contain"),
+        .executableTarget(name: "contain", dependencies: ["ContainCLI", "CContainEarly"], path: "Sources/contain"),
         // Shared by the test targets only (seeded generators for fuzz and corpus tests).
         .target(name: "ContainTestSupport", path: "Tests/ContainTestSupport"),
         .testTarget(name: "ContainProfileTests", dependencies: ["ContainTestSupport", "ContainProfile"], path: "Tests/ContainProfileTests",

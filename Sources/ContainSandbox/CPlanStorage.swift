@@ -1,6 +1,6 @@
-// The plan laid out in C memory for the child: every string and array allocated before clone(), so the
-// child allocates nothing. Freed when the launch is over (the child has its own copy). The seccomp program
-// is not in here: it arrives later on the filter pipe (CONTAIN_OP_RECEIVE_SECCOMP).
+// The plan laid out as C structs, for contain_send_plan to flatten and send to the waiting child. Freed
+// when the launch is over (the child has its own copy). The seccomp program is not in here: it arrives
+// later on the filter pipe (CONTAIN_OP_RECEIVE_SECCOMP).
 
 #if canImport(Glibc)
 import Glibc
@@ -44,7 +44,6 @@ final class CPlanStorage {
         for (i, e) in p.environment.enumerated() { envp[i] = strdup(e).map { strings.append($0); return $0 } }
         envp[p.environment.count] = nil
 
-        plan.clone_flags = p.cloneFlags
         plan.steps = UnsafePointer(steps)
         plan.nsteps = stepCount
         plan.exec_path = cString(p.execPath)
@@ -111,6 +110,7 @@ final class CPlanStorage {
         case .openTree: return CONTAIN_OP_OPEN_TREE
         case .moveMount: return CONTAIN_OP_MOVE_MOUNT
         case .receiveSeccomp: return CONTAIN_OP_RECEIVE_SECCOMP
+        case .unshare: return CONTAIN_OP_UNSHARE
         }
     }
 }

@@ -1,4 +1,5 @@
-// Spawns the sandbox from a plan: clone (C), id maps, the go signal, the seccomp program (on a pipe, so
+// Launches the sandbox from a plan: the waiting child (cloned before main, or now), the plan and its
+// descriptors on the child's socket, id maps, the go signal, the seccomp program (on a pipe, so
 // it may still be compiling while the child sets up), the step reports, the seccomp listener hand-off,
 // and waiting for the server's status.
 //
@@ -125,17 +126,11 @@ public enum Launcher {
     /// with the child's setup); nil means no filter, which a plan with a seccomp step refuses.
     static func launch(_ plan: SandboxPlan, afterClone: () -> Void = {}, program: () -> Result<SeccompHandoff?, LaunchFailure>,
                        onListener: (Int32, pid_t) -> Void) throws(LaunchFailure) -> RunningSandbox {
-        func pipeOrThrow() throws(LaunchFailure) -> (read: Int32, write: Int32) {
-            switch Sys.pipe() {
-            case .success(let p): return p
-            case .failure(let f): throw LaunchFailure(message: "contain: \(f)", exitStatus: 125)
-            }
-        }
         // Idmapped trees (CONTAIN_OP_ADOPT_TREE), made here because only the supervisor (host root) may
-        // idmap, and one per launch because a tree can be attached only once; the child inherits them.
+        // idmap, and one per launch because a tree can be attached only once; they go to the child with the plan.
         var plan = plan
         var trees: [Int32] = []
-        defer { for fd in trees { Sys.close(fd) } } // the child has its copies, or there is no child
+        defer { for fd in trees { Sys.close(fd) } } // the child got its copies with the plan, or there is no child
         for i in plan.steps.indices where plan.steps[i].op == .adoptTree {
             let path = plan.steps[i].src ?? ""
             switch Sys.idmappedTree(path, uid: plan.idMapping.hostUID, gid: plan.idMapping.hostGID) {
@@ -147,22 +142,41 @@ public enum Launcher {
                                     exitStatus: 125)
             }
         }
-        let sync = try pipeOrThrow(), report = try pipeOrThrow(), ack = try pipeOrThrow(), status = try pipeOrThrow()
-        let filter = try pipeOrThrow()
+        // The sandbox child: the one contain cloned before main (contain_early_spawn), or one cloned now
+        // (tests, a second launch). Cloned before the pipes below exist, so it holds none of our ends.
+        var child = contain_take_early_child()
+        if child.pid <= 0 && contain_spawn_waiting(&child) != 0 {
+            throw LaunchFailure(message: "contain: cannot create the sandbox namespaces: clone: \(Sys.errnoText(child.err)); \(cloneFix(child.err))",
+                                exitStatus: 125)
+        }
+        let pid = child.pid, pidfd = child.pidfd
+        var ours: [Int32] = [child.plan_fd]
+        func discardChild(_ message: String) -> LaunchFailure {
+            Sys.kill(pid, SIGKILL)
+            _ = Sys.waitpid(pid)
+            for fd in ours + [pidfd] { Sys.close(fd) }
+            return LaunchFailure(message: message, exitStatus: 125)
+        }
+        var pipes: [(read: Int32, write: Int32)] = []
+        for _ in 0..<5 {
+            switch Sys.pipe() {
+            case .success(let p):
+                pipes.append(p)
+                ours += [p.read, p.write]
+            case .failure(let f): throw discardChild("contain: \(f)")
+            }
+        }
+        let sync = pipes[0], report = pipes[1], ack = pipes[2], status = pipes[3], filter = pipes[4]
         let storage = CPlanStorage(plan, fds: .init(sync: sync.read, report: report.write, ack: ack.read,
                                                     status: status.write, filter: filter.read))
         var cplan = storage.plan
-        cplan.close_fds = (sync.write, report.read, ack.write, status.read, filter.write)
-        var pidfd: Int32 = -1
-        let pid = withUnsafePointer(to: &cplan) { contain_spawn($0, &pidfd) }
-        let spawnErrno = errno
+        let sendErrno = withUnsafePointer(to: &cplan) { contain_send_plan(child.plan_fd, $0) }
         withExtendedLifetime(storage) {}
-        for fd in [sync.read, report.write, ack.read, status.write, filter.read] { Sys.close(fd) }
-        if pid < 0 {
-            for fd in [sync.write, report.read, ack.write, status.read, filter.write] { Sys.close(fd) }
-            throw LaunchFailure(message: "contain: cannot create the sandbox namespaces: clone: \(Sys.errnoText(spawnErrno)); \(cloneFix(spawnErrno))",
-                                exitStatus: 125)
+        if sendErrno != 0 {
+            throw discardChild("contain: setup step \"hand the plan to the sandbox child\" failed: \(Sys.errnoText(sendErrno))")
         }
+        // The child has its copies now; it must be the only holder of its ends for EOF to mean anything.
+        for fd in [child.plan_fd, sync.read, report.write, ack.read, status.write, filter.read] { Sys.close(fd) }
         contain_forward_signals(pid)
         afterClone()
 
@@ -299,6 +313,9 @@ public enum Launcher {
     }
 
     static func describe(_ f: (step: Int, errno: Int32), plan: SandboxPlan, listenerError: String?) -> LaunchFailure {
+        if f.step == Int(CONTAIN_REPORT_BAD_PLAN) {
+            return LaunchFailure(message: "contain: the sandbox child could not read its plan: \(Sys.errnoText(f.errno)); this contain binary is inconsistent (rebuild it)", exitStatus: 125)
+        }
         guard f.step >= 0, f.step < plan.steps.count else {
             return LaunchFailure(message: "contain: the sandbox child reported an unknown step \(f.step): \(Sys.errnoText(f.errno))", exitStatus: 125)
         }

@@ -105,10 +105,12 @@ public enum PlanBuilder {
             throw .unsupported(what: "environment.namespaces without \(ns.rawValue)",
                                fix: "the environment wall needs user, mount and pid namespaces; add \(ns.rawValue) back")
         }
-        var clone = CloneFlag.newuser | CloneFlag.newns | CloneFlag.newpid
-        if env.namespaces.contains(.ipc) { clone |= CloneFlag.newipc }
-        if env.namespaces.contains(.uts) { clone |= CloneFlag.newuts }
-        if env.namespaces.contains(.cgroup) { clone |= CloneFlag.newcgroup }
+        // The child is cloned into those three before the profile is read (contain_early_spawn); the
+        // others the profile asks for it creates itself, first thing (CONTAIN_OP_UNSHARE).
+        var unshare: UInt64 = 0
+        if env.namespaces.contains(.ipc) { unshare |= CloneFlag.newipc }
+        if env.namespaces.contains(.uts) { unshare |= CloneFlag.newuts }
+        if env.namespaces.contains(.cgroup) { unshare |= CloneFlag.newcgroup }
         // The network namespace is not a clone flag: the child creates it in a helper process while it
         // builds the view (CONTAIN_OP_NETNS_START/_JOIN), since it costs as much as all the others together.
         let newNet = env.network != .host
@@ -169,6 +171,10 @@ public enum PlanBuilder {
 
         var steps: [PlanStep] = []
         steps.append(PlanStep(.pdeathsig, "set parent-death signal", arg: UInt64(SIGKILL)))
+        if unshare != 0 {
+            steps.append(PlanStep(.unshare, "create the \(CloneFlag.names(unshare)) namespaces", arg: unshare,
+                                  fix: "the kernel refused a namespace the profile asks for; run `contain doctor`, or leave it out of environment.namespaces"))
+        }
         if newNet {
             steps.append(PlanStep(.netnsStart, "start creating the network namespace"))
         }
@@ -242,7 +248,7 @@ public enum PlanBuilder {
 
         var argv = req.command
         argv[0] = argv0
-        return SandboxPlan(cloneFlags: clone, steps: steps, execPath: execPath, argv: argv,
+        return SandboxPlan(steps: steps, execPath: execPath, argv: argv,
                            environment: vars.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
                            workingDirectory: workspace, idMapping: ids, runtimeAdditions: added,
                            landlockABI: landlockABI >= 1 ? landlockABI : 0)

@@ -11,7 +11,7 @@ public struct PlanStep: Sendable {
              setsid, setrlimit, dup2, cloexecFrom3, noNewPrivs, landlockCreate, landlockPath, landlockPort,
              landlockEnforce, securebits, dropCaps, seccomp, exec, checkParent, writeFile, openTree, adoptTree,
              moveMount,
-             receiveSeccomp
+             receiveSeccomp, unshare
     }
 
     public var op: Op
@@ -49,8 +49,6 @@ public struct IDMapping: Sendable, Equatable {
 }
 
 public struct SandboxPlan: Sendable {
-    /// CLONE_NEW* flags.
-    public var cloneFlags: UInt64
     public var steps: [PlanStep]
     public var execPath: String
     public var argv: [String]
@@ -96,4 +94,11 @@ enum CloneFlag {
     static let newuser: UInt64 = 0x1000_0000
     static let newpid: UInt64 = 0x2000_0000
     static let newnet: UInt64 = 0x4000_0000
+
+    /// "ipc, uts and cgroup", for step names.
+    static func names(_ flags: UInt64) -> String {
+        let n = [(newipc, "ipc"), (newuts, "uts"), (newcgroup, "cgroup")].filter { flags & $0.0 != 0 }.map(\.1)
+        guard n.count > 1 else { return n.first ?? "" }
+        return n.dropLast().joined(separator: ", ") + " and " + (n.last ?? "")
+    }
 }

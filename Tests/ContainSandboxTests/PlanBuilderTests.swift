@@ -4,6 +4,7 @@
 import Testing
 import Glibc
 @testable import ContainSandbox
+import CContainChild
 import ContainAudit
 import ContainProfile
 
@@ -252,8 +253,11 @@ final class Scratch {
         #expect(fork < nnp && nnp < landlock)
         #expect(plan.execPath == "/usr/bin/true" || plan.execPath == "/bin/true")
         // network: none: the child creates the namespace itself (started before the view, joined before
-        // the init starts the server), never through clone's flags.
-        #expect(plan.cloneFlags & CloneFlag.newnet == 0)
+        // the init starts the server); ipc, uts and cgroup, which a profile may leave out, are unshared
+        // first thing, since the child is cloned (before main) into user, mount and pid only.
+        #expect(plan.steps.first { $0.op == .unshare }?.arg == CloneFlag.newipc | CloneFlag.newuts | CloneFlag.newcgroup)
+        #expect(ops.firstIndex(of: .unshare) == 1)
+        #expect(UInt64(CONTAIN_CLONE_NAMESPACES) == CloneFlag.newuser | CloneFlag.newns | CloneFlag.newpid)
         let start = try #require(ops.firstIndex(of: .netnsStart))
         let join = try #require(ops.firstIndex(of: .netnsJoin))
         let wait = try #require(ops.firstIndex(of: .waitParent))
@@ -280,9 +284,23 @@ final class Scratch {
         let log = AuditLog(fd: nil)
         let plan = try PlanBuilder.build(LaunchRequest(profile: p, command: ["true"], workspace: "/tmp", seccomp: false),
                                          audit: log, landlockABI: 7)
-        #expect(plan.cloneFlags & CloneFlag.newnet == 0)
         #expect(!plan.steps.contains { $0.op == .netnsStart || $0.op == .netnsJoin })
         #expect(log.notes.contains { $0.contains("network: host") })
+    }
+
+    @Test func namespacesLeftOutOfTheProfileAreNotCreated() throws {
+        var p = profile()
+        p.environment.network = .host
+        p.environment.namespaces = [.user, .mount, .pid, .uts]
+        let plan = try PlanBuilder.build(LaunchRequest(profile: p, command: ["true"], workspace: "/tmp", seccomp: false),
+                                         audit: AuditLog(fd: nil), landlockABI: 7)
+        let unshare = plan.steps.filter { $0.op == .unshare }
+        #expect(unshare.count == 1 && unshare.first?.arg == CloneFlag.newuts)
+        #expect(unshare.first?.name == "create the uts namespaces")
+        p.environment.namespaces = [.user, .mount, .pid]
+        let bare = try PlanBuilder.build(LaunchRequest(profile: p, command: ["true"], workspace: "/tmp", seccomp: false),
+                                         audit: AuditLog(fd: nil), landlockABI: 7)
+        #expect(!bare.steps.contains { $0.op == .unshare })
     }
 
     @Test func missingCommandIs127AndNoCommandIsRefused() {

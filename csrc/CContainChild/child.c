@@ -3,8 +3,9 @@
 // Why each piece is C (see also contain_child.h): this code runs in the child of a clone() taken from a
 // multi-threaded Swift process. Until execve only async-signal-safe calls are allowed: any lock another
 // thread held at clone time (malloc, stdio, the Swift runtime's metadata caches) is held forever here.
-//  - contain_spawn: the raw clone(2) syscall (not glibc fork: no atfork handlers, which may take locks)
-//    with CLONE_PIDFD, so the parent gets a race-free handle on pid 1 of the sandbox.
+//  - contain_spawn_waiting: the raw clone(2) syscall (not glibc fork: no atfork handlers, which may take
+//    locks) with CLONE_PIDFD, so the parent gets a race-free handle on pid 1 of the sandbox; the child
+//    then waits for its plan (plan_wire.c). contain_early_spawn runs it from a constructor, before main.
 //  - run_plan / run_steps / run_step: the step interpreter; only syscalls on memory the parent laid out
 //    before clone.
 //  - mkdir_p, make_file: path walking with a stack buffer, because there is no allocator to use.
@@ -15,6 +16,7 @@
 
 #define _GNU_SOURCE
 #include "contain_child.h"
+#include "plan_wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -359,6 +361,7 @@ static int netns_helper(void *unused) {
 #endif
 
 static int netns_start(void) {
+    if (g_netns_helper > 0) return 0; // started while the child waited for its plan (await_plan)
 #ifndef CONTAIN_HAVE_RAW_SYSCALL
     return ENOSYS; // x86_64 and arm64 only: the helper needs raw syscalls (see above)
 #else
@@ -388,7 +391,9 @@ static int netns_start(void) {
 
 static int read_exact(int fd, void *buf, size_t len);
 
-static int netns_join(void) {
+// Waits for the helper and takes its message: 0 and the namespace fd in *ns_fd, or its errno.
+static int netns_collect(int *ns_fd) {
+    *ns_fd = -1;
     if (g_netns_helper <= 0) return ECHILD; // a plan with JOIN but no START: a parent bug
     // Reap first: once the helper is gone its message is in the pipe or never will be, and the write end
     // (one entry in the shared table) can be closed so that a helper that died silently reads as EOF.
@@ -405,9 +410,25 @@ static int netns_join(void) {
         if (msg[1] >= 0) close(msg[1]);
         return msg[0];
     }
-    err = setns(msg[1], CLONE_NEWNET) == 0 ? 0 : errno;
-    close(msg[1]);
+    *ns_fd = msg[1];
+    return 0;
+}
+
+static int netns_join(void) {
+    int ns;
+    int err = netns_collect(&ns);
+    if (err) return err;
+    err = setns(ns, CLONE_NEWNET) == 0 ? 0 : errno;
+    close(ns);
     return err;
+}
+
+// A plan without a network namespace (network: host) got one started anyway (await_plan): wait for the
+// helper and drop it. The namespace goes with its last descriptor.
+static void netns_discard(void) {
+    if (g_netns_helper <= 0) return;
+    int ns;
+    if (netns_collect(&ns) == 0) close(ns);
 }
 
 static int drop_caps(uint64_t last_cap) {
@@ -645,6 +666,8 @@ static int run_step(size_t i, const struct contain_step *s) {
     case CONTAIN_OP_EXEC:
         execve(g_plan->exec_path, g_plan->argv, g_plan->envp);
         return errno;
+    case CONTAIN_OP_UNSHARE:
+        return unshare((int)s->arg) == 0 ? 0 : errno;
     default:
         return EINVAL;
     }
@@ -669,10 +692,35 @@ static _Noreturn void run_plan(const struct contain_plan *plan) {
     // sandbox must not get a second copy straight from the tty.
     setpgid(0, 0);
     install_forwarding();
-    for (int k = 0; k < 5; k++) {
-        if (plan->close_fds[k] >= 0) close(plan->close_fds[k]);
-    }
+    int wants_netns = 0;
+    for (size_t i = 0; i < plan->nsteps; i++) wants_netns |= plan->steps[i].op == CONTAIN_OP_NETNS_START;
+    if (!wants_netns) netns_discard();
     run_steps(0);
+}
+
+// The sandbox child before its plan: it exists before the supervisor has read the profile. It holds only
+// what it inherited at clone time; the plan brings the descriptors it needs.
+static _Noreturn void await_plan(int plan_fd) {
+    // Before anything else: if the supervisor dies from here on, so does this child (and recvmsg below
+    // sees EOF if it died before this line).
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    // Most profiles want a network namespace, the most expensive one to make (~1 ms of kernel time):
+    // started now, it is ready long before the plan arrives. A failure here is left for the plan's
+    // NETNS_START (which tries again) or NETNS_JOIN (which reports the helper's error) to report.
+    netns_start();
+    const struct contain_plan *plan = NULL;
+    int report_fd = -1;
+    int err = contain_wire_receive(plan_fd, &plan, &report_fd);
+    close(plan_fd);
+    if (err) {
+        // EPIPE without descriptors: the supervisor gave up before launching, there is no one to tell.
+        if (report_fd >= 0) {
+            struct contain_report r = { CONTAIN_REPORT_BAD_PLAN, (int32_t)err };
+            write_all(report_fd, &r, sizeof r);
+        }
+        _exit(125);
+    }
+    run_plan(plan);
 }
 
 static volatile sig_atomic_t g_forward_target;
@@ -696,14 +744,51 @@ void contain_forward_signals(pid_t target) {
     sigaction(SIGHUP, &sa, NULL);
 }
 
-pid_t contain_spawn(const struct contain_plan *plan, int *pidfd_out) {
+int contain_spawn_waiting(struct contain_waiting_child *out) {
+    out->pid = -1;
+    out->pidfd = -1;
+    out->plan_fd = -1;
+    out->err = 0;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return out->err = errno;
     int pidfd = -1;
-    unsigned long flags = (unsigned long)plan->clone_flags | CLONE_PIDFD | SIGCHLD;
+    unsigned long flags = CONTAIN_CLONE_NAMESPACES | CLONE_PIDFD | SIGCHLD;
     // Raw clone without CLONE_VM: fork semantics (copy-on-write), so the child runs on its own copy
     // of this stack. The pidfd lands in `pidfd` (the parent_tid argument) in the parent only.
     long r = syscall(SYS_clone, flags, 0UL, &pidfd, 0UL, 0UL);
-    if (r < 0) return -1;
-    if (r == 0) run_plan(plan);
-    *pidfd_out = pidfd;
-    return (pid_t)r;
+    if (r == 0) {
+        close(sv[0]); // else the supervisor's death would not close the socket: no EOF to see
+        await_plan(sv[1]);
+    }
+    int err = errno;
+    close(sv[1]);
+    if (r < 0) {
+        close(sv[0]);
+        return out->err = err;
+    }
+    out->pid = (pid_t)r;
+    out->pidfd = pidfd;
+    out->plan_fd = sv[0];
+    return 0;
+}
+
+static struct contain_waiting_child g_early = { -1, -1, -1, 0 };
+
+void contain_early_spawn(void) {
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            int n = open("/dev/null", O_RDWR);
+            if (n >= 0 && n != fd) close(n); // only the lowest free number can come back: cannot happen
+        }
+    }
+    contain_spawn_waiting(&g_early);
+}
+
+struct contain_waiting_child contain_take_early_child(void) {
+    struct contain_waiting_child c = g_early;
+    g_early.pid = -1;
+    g_early.pidfd = -1;
+    g_early.plan_fd = -1;
+    g_early.err = 0;
+    return c;
 }

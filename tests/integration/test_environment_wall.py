@@ -552,3 +552,73 @@ def test_namespaces_the_wall_needs_cannot_be_turned_off(contain, wall):
                     cwd=wall["ws"])
     assert r.returncode == 125
     assert "pid" in r.stderr.decode()
+
+
+def processes_with_arg(marker):
+    """Live processes whose command line holds `marker` (the sandbox child is a fork of contain, so it
+    carries contain's command line until it executes the server)."""
+    found = []
+    for d in pathlib.Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (d / "cmdline").read_bytes() and alive(int(d.name)):
+                found.append(int(d.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("failure", ["no such profile", "bad option", "help"])
+def test_a_run_that_never_launches_leaves_no_sandbox_child(contain, unpriv_contain, wall, mode, failure):
+    """`contain run` clones the sandbox child before main, before it has read the profile. When the run
+    ends before the launch (a missing profile, a bad option, --help), that child must not outlive contain:
+    it would sit in namespaces of its own, holding whatever contain held when it was cloned."""
+    marker = "contain-marker-" + os.urandom(6).hex()
+    args = {"no such profile": ["run", "--profile", str(wall["root"] / "missing.yaml"), "--", "/bin/echo", marker],
+            "bad option": ["run", "--no-such-option", "--profile", "base", "--", "/bin/echo", marker],
+            "help": ["run", "--help", marker]}[failure]
+    # Output to files, not pipes: a child that lingers would hold a pipe open and hang the read, not fail.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        r = run_contain([*contain_argv(contain, unpriv_contain, mode), *args], cwd=wall["ws"],
+                        capture_output=False, stdout=out, stderr=err)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    assert r.returncode == (0 if failure == "help" else 125), stderr.decode()
+    assert marker.encode() not in stdout  # the server never ran
+    polls = 200
+    left = processes_with_arg(marker)
+    while left and polls:
+        polls -= 1
+        subprocess.run(["sleep", "0.05"])
+        left = processes_with_arg(marker)
+    assert not left, f"a sandbox child outlived a run that never launched: {left}"
+
+
+NS_CHECK = "for n in ipc uts cgroup net; do printf '%s ' $(readlink /proc/self/ns/$n); done; echo"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_namespaces_follow_the_profile(contain, unpriv_contain, wall, mode):
+    """The sandbox child exists before the profile is read, cloned into the user, mount and pid namespaces
+    every profile has; the others come from the profile. With the defaults the server gets ipc, uts, cgroup
+    and network namespaces of its own; a profile that leaves them out (network: host) shares the host's,
+    and the network namespace the child started on spec is dropped, not used."""
+    host = [os.readlink(f"/proc/self/ns/{n}") for n in ("ipc", "uts", "cgroup", "net")]
+    r = run_contain([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                     "--workspace", str(wall["ws"]), "--", "/bin/sh", "-c", NS_CHECK], cwd=wall["ws"])
+    assert r.returncode == 0, r.stderr.decode()
+    own = r.stdout.decode().split()
+    assert len(own) == 4 and all(a != b for a, b in zip(own, host)), (own, host)
+
+    prof = wall["root"] / "shared.yaml"
+    prof.write_text("version: 1\nenvironment:\n  namespaces: [user, mount, pid]\n  network: host\n"
+                    "  filesystem:\n    execute: [/usr, /bin, /lib, /lib64]\n    write: [\"${WORKSPACE}\"]\n"
+                    "  syscalls:\n    default: allow\n")
+    os.chmod(prof, 0o644)
+    r = run_contain([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", str(prof),
+                     "--workspace", str(wall["ws"]), "--", "/bin/sh", "-c", NS_CHECK], cwd=wall["ws"])
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode().split() == host

@@ -8,9 +8,11 @@
 // arrays, closures, retain/release of class references), so no Swift may run there. Everything below is
 // raw syscalls on memory the parent prepared before the clone: no allocation, no stdio, `_exit` only.
 //
-// The plan is a flat, ordered list of steps. The parent builds every string and array in advance; the
-// child walks the list and reports the first failure as `{step index, errno}` on a close-on-exec pipe.
-// End-of-file on that pipe without a record means `execve` succeeded.
+// The plan is a flat, ordered list of steps. The child is cloned before the plan exists (by `contain run`
+// before main, when contain's address space is still small; see contain_early_spawn) and receives the plan
+// and the descriptors it names on a socket (contain_send_plan); it walks the list and reports the first
+// failure as `{step index, errno}` on a close-on-exec pipe. End-of-file on that pipe without a record
+// means `execve` succeeded.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +55,8 @@ enum contain_op {
     /// unshares CLONE_NEWNET, brings "lo" up and opens the namespace, while this process goes on with the
     /// other steps. A new network namespace costs ~0.75 ms of kernel time, most of a clone with every
     /// CLONE_NEW* flag; created here it overlaps with the mounts instead of delaying the whole launch.
+    /// The waiting child starts it before its plan arrives, so this step usually finds it running and
+    /// does nothing; a plan without this step has that namespace dropped.
     CONTAIN_OP_NETNS_START,
     /// Wait for the helper of CONTAIN_OP_NETNS_START, reap it and setns() into its network namespace
     /// (before the init starts the server, so both live in it). Its failure is this step's failure.
@@ -116,6 +120,10 @@ enum contain_op {
     /// may wait. A short read or EOF (the parent failed or died) is EPIPE, a malformed header EPROTO: the
     /// child stops there and never runs without its filter.
     CONTAIN_OP_RECEIVE_SECCOMP,
+    /// unshare(arg): the namespaces a profile asks for besides the user, mount and pid namespaces the
+    /// child is cloned into (ipc, uts, cgroup), created by the child itself, as it holds every capability
+    /// in its new user namespace.
+    CONTAIN_OP_UNSHARE,
 };
 
 /// The most instructions a filter may have (the kernel's BPF_MAXINSNS).
@@ -152,16 +160,16 @@ struct contain_step {
 };
 
 /// A record on the report pipe. `step` >= 0: that step failed with `err` (errno). A listener hand-off
-/// record has step == CONTAIN_REPORT_LISTENER and `err` holding the listener fd number.
+/// record has step == CONTAIN_REPORT_LISTENER and `err` holding the listener fd number; a plan the child
+/// could not read, CONTAIN_REPORT_BAD_PLAN.
 struct contain_report {
     int32_t step;
     int32_t err;
 };
 #define CONTAIN_REPORT_LISTENER (-2)
+#define CONTAIN_REPORT_BAD_PLAN (-3)
 
 struct contain_plan {
-    /// CLONE_NEW* flags for clone(2); SIGCHLD and CLONE_PIDFD are added by contain_spawn.
-    uint64_t clone_flags;
     const struct contain_step *steps;
     size_t nsteps;
     const char *exec_path;
@@ -169,21 +177,56 @@ struct contain_plan {
     char *const *envp;
     /// Child ends: read 1 byte after the id maps are written; report pipe write end; ack read end;
     /// init's status pipe write end (4 bytes: the server's raw wait status); the seccomp program's read
-    /// end (see CONTAIN_OP_RECEIVE_SECCOMP; -1 when the plan installs no filter).
+    /// end (see CONTAIN_OP_RECEIVE_SECCOMP; -1 when the plan installs no filter). Numbers in the
+    /// supervisor: contain_send_plan passes the descriptors, and the child uses the numbers it got.
     int32_t sync_fd;
     int32_t report_fd;
     int32_t ack_fd;
     int32_t status_fd;
     int32_t filter_fd;
-    /// The parent's ends of those pipes (closed first thing in the child, so EOF means what it should).
-    int32_t close_fds[5];
 };
 
-/// clone()s the sandbox child (which runs `plan` and never returns). Returns the child's pid in the
-/// caller's pid namespace and stores a pidfd in *pidfd_out, or returns -1 with errno set.
+/// The namespaces the sandbox child is cloned into (user, mount, pid): the ones every profile has. The
+/// others are steps (CONTAIN_OP_UNSHARE, CONTAIN_OP_NETNS_START), since the child exists before the
+/// profile is read.
+/// CLONE_NEWUSER 0x10000000 | CLONE_NEWNS 0x00020000 | CLONE_NEWPID 0x20000000, one literal so Swift sees it.
+#define CONTAIN_CLONE_NAMESPACES 0x30020000UL
+
+/// A sandbox child waiting for its plan: pid 1 of its own pid namespace, in new user and mount namespaces.
+struct contain_waiting_child {
+    /// In the caller's pid namespace; -1 when there is none.
+    pid_t pid;
+    /// A pidfd for it (owned by whoever took the child).
+    int32_t pidfd;
+    /// The socket contain_send_plan writes the plan to (owned likewise).
+    int32_t plan_fd;
+    /// Why there is none (errno of socketpair or clone), 0 when there is one or none was tried.
+    int32_t err;
+};
+
+/// Clones a sandbox child that waits for its plan on `out->plan_fd` and runs it; it exits (125) if the
+/// socket is closed without one. Returns 0, or an errno (also in out->err) with out->pid = -1.
 /// Must be called from a thread that lives until the sandbox has exited (PR_SET_PDEATHSIG fires when the
-/// creating thread exits).
-pid_t contain_spawn(const struct contain_plan *plan, int *pidfd_out);
+/// creating thread exits); contain calls it from the main thread.
+int contain_spawn_waiting(struct contain_waiting_child *out);
+
+/// Called from the `contain` executable's constructor for the commands that launch a sandbox, before
+/// Swift's main runs: clones the sandbox child while the process is small (a clone copies the caller's
+/// page tables, and each page either side writes afterwards is copied again, ~0.25 ms per 8 MiB
+/// measured), and lets the kernel build the child's namespaces while contain reads the profile. Also
+/// fills a closed stdin/stdout/stderr with /dev/null first, so that no descriptor made here takes
+/// their numbers. A failure is kept for contain_take_early_child to report.
+void contain_early_spawn(void);
+
+/// The child contain_early_spawn made, once (pid -1 afterwards, or if there was none; `err` says why
+/// when its clone failed).
+struct contain_waiting_child contain_take_early_child(void);
+
+/// Sends `plan` to a waiting child: every descriptor the plan names goes along (SCM_RIGHTS), and every
+/// pointer is flattened into one block (format: plan_wire.c). The caller keeps its own descriptors.
+/// Returns 0 or an errno (E2BIG: more than 253 descriptors or 64 MiB; EPIPE: the child is gone).
+/// C because it flattens C structs and builds an SCM_RIGHTS message; the child's half must be C.
+int contain_send_plan(int plan_fd, const struct contain_plan *plan);
 
 /// Supervisor side: SIGINT, SIGTERM and SIGHUP received by contain are sent on to `target` (the sandbox's
 /// init, which forwards them to the server's process group). C because it is a signal handler.
