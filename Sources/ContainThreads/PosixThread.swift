@@ -12,7 +12,10 @@ import Musl
 #endif
 
 /// pthread_create's error code (EAGAIN: out of threads or memory for a stack).
-public struct PthreadError: Error, Sendable { public var code: Int32 }
+public struct PthreadError: Error, Sendable {
+    public var code: Int32
+    public init(code: Int32) { self.code = code }
+}
 
 public enum PosixThread {
     // Handed to the new thread through pthread_create's void* and released there, exactly once.

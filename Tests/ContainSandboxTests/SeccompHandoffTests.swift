@@ -8,6 +8,8 @@ import Glibc
 @testable import ContainSandbox
 import ContainAudit
 import ContainProfile
+import ContainThreads
+import Synchronization
 
 @Suite struct SeccompHandoffTests {
     func plan(_ command: [String]) throws -> SandboxPlan {
@@ -61,6 +63,36 @@ import ContainProfile
         listener?.stop()
         let uname = log.groups.first { $0.key.what == "uname" }
         #expect(uname?.key.rule == "no-uname")
+    }
+
+    @Test func withoutAListenerThreadADeniedCallFailsInsteadOfWaitingForever() throws {
+        // If the listener thread cannot start, nobody reads the listener fd, and a denied call would sleep in
+        // the kernel forever: the server would hang, holding the client. The listener closes the fd instead,
+        // and the kernel fails the call at once (ENOSYS): still refused, never allowed.
+        let policy = policyDenyingUname(report: true)
+        let compilation = SeccompCompilation.start(policy, mode: .enforce)
+        let log = AuditLog(fd: nil)
+        var listener: NotifyListener?
+        let script = "uname >/dev/null 2>&1; echo $? > /dev/null; ! uname >/dev/null 2>&1"
+        let sandbox = try Launcher.launch(try plan(["/bin/sh", "-c", script]), seccomp: compilation) { fd, _, program in
+            let l = NotifyListener(fd: fd, program: program, policy: policy, mode: .enforce, audit: log, inFlight: InFlightCalls())
+            l.start(spawn: { _ in .failure(PthreadError(code: EAGAIN)) })
+            listener = l
+        }
+        // A hang here is the bug: after 20 s the sandbox is killed and the test fails instead of hanging.
+        final class Flag: Sendable { let value = Atomic<Bool>(false) }
+        let flag = Flag()
+        let watchdog = try PosixThread.spawn {
+            for _ in 0..<2000 where !flag.value.load(ordering: .acquiring) { usleep(10_000) }
+            if !flag.value.load(ordering: .acquiring) { sandbox.kill() }
+        }.get()
+        let status = RunningSandbox.exitStatus(sandbox.waitForExit())
+        flag.value.store(true, ordering: .releasing)
+        pthread_join(watchdog, nil)
+        listener?.stop()
+        #expect(status == 0, "the denied uname did not fail promptly (status \(status))")
+        #expect(log.notes.contains { $0.contains("listener thread could not start (EAGAIN)") })
+        #expect(log.groups.isEmpty) // nothing could be reported: no thread read the notifications
     }
 
     @Test func aCompileErrorKillsTheSandboxBeforeItsServerRuns() throws {

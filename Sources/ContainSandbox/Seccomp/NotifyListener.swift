@@ -82,10 +82,14 @@ public final class NotifyListener: Sendable {
         self.wakeFD = contain_eventfd_cloexec()
     }
 
-    public func start() {
+    public func start() { start(spawn: { PosixThread.spawn($0) }) }
+
+    /// `spawn` starts the thread; tests pass one that fails, to check that a denied call is still
+    /// answered when no thread ever reads the fd.
+    func start(spawn: (@escaping @Sendable () -> Void) -> Result<pthread_t, PthreadError>) {
         thread.withLock { t in
             guard t == nil else { return }
-            switch PosixThread.spawn({ self.run() }) {
+            switch spawn({ self.run() }) {
             case .success(let tid): t = tid
             case .failure(let e):
                 // Nobody would ever read the fd: a denied call would wait for an answer forever. Closed,
