@@ -172,7 +172,7 @@ public enum PlanBuilder {
         var steps: [PlanStep] = []
         steps.append(PlanStep(.pdeathsig, "set parent-death signal", arg: UInt64(SIGKILL)))
         if unshare != 0 {
-            steps.append(PlanStep(.unshare, "create the \(CloneFlag.names(unshare)) namespaces", arg: unshare,
+            steps.append(PlanStep(.unshare, "create the \(CloneFlag.names(unshare)) namespace\(unshare.nonzeroBitCount > 1 ? "s" : "")", arg: unshare,
                                   fix: "the kernel refused a namespace the profile asks for; run `contain doctor`, or leave it out of environment.namespaces"))
         }
         if newNet {

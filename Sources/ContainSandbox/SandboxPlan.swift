@@ -97,8 +97,11 @@ enum CloneFlag {
 
     /// "ipc, uts and cgroup", for step names.
     static func names(_ flags: UInt64) -> String {
-        let n = [(newipc, "ipc"), (newuts, "uts"), (newcgroup, "cgroup")].filter { flags & $0.0 != 0 }.map(\.1)
-        guard n.count > 1 else { return n.first ?? "" }
-        return n.dropLast().joined(separator: ", ") + " and " + (n.last ?? "")
+        var n: [String] = []
+        if flags & newipc != 0 { n.append("ipc") }
+        if flags & newuts != 0 { n.append("uts") }
+        if flags & newcgroup != 0 { n.append("cgroup") }
+        guard let last = n.popLast() else { return "" }
+        return n.isEmpty ? last : n.joined(separator: ", ") + " and " + last
     }
 }

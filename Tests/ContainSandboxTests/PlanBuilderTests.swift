@@ -257,6 +257,7 @@ final class Scratch {
         // first thing, since the child is cloned (before main) into user, mount and pid only.
         #expect(plan.steps.first { $0.op == .unshare }?.arg == CloneFlag.newipc | CloneFlag.newuts | CloneFlag.newcgroup)
         #expect(ops.firstIndex(of: .unshare) == 1)
+        #expect(plan.steps[1].name == "create the ipc, uts and cgroup namespaces")
         #expect(UInt64(CONTAIN_CLONE_NAMESPACES) == CloneFlag.newuser | CloneFlag.newns | CloneFlag.newpid)
         let start = try #require(ops.firstIndex(of: .netnsStart))
         let join = try #require(ops.firstIndex(of: .netnsJoin))
@@ -296,7 +297,7 @@ final class Scratch {
                                          audit: AuditLog(fd: nil), landlockABI: 7)
         let unshare = plan.steps.filter { $0.op == .unshare }
         #expect(unshare.count == 1 && unshare.first?.arg == CloneFlag.newuts)
-        #expect(unshare.first?.name == "create the uts namespaces")
+        #expect(unshare.first?.name == "create the uts namespace")
         p.environment.namespaces = [.user, .mount, .pid]
         let bare = try PlanBuilder.build(LaunchRequest(profile: p, command: ["true"], workspace: "/tmp", seccomp: false),
                                          audit: AuditLog(fd: nil), landlockABI: 7)
