@@ -101,14 +101,14 @@ public enum Launcher {
         try launch(plan, program: { .success(seccomp) }, onListener: onListener)
     }
 
-    /// As above, with the program still compiling (started here right after clone, if it was not running
-    /// yet): the child starts setting up at once and receives the program when it reaches the seccomp
+    /// As above, with the program still compiling (started here once the child has its plan, if it was not
+    /// running yet): the child starts setting up at once and receives the program when it reaches the seccomp
     /// step. A compile error kills the sandbox before its server runs and is thrown with `seccompError`
     /// set. `onListener` also gets the compiled program.
     public static func launch(_ plan: SandboxPlan, seccomp compilation: SeccompCompilation,
                               onListener: (Int32, pid_t, SeccompProgram) -> Void) throws(LaunchFailure) -> RunningSandbox {
         var compiled: SeccompProgram?
-        return try launch(plan, afterClone: { compilation.begin() }, program: {
+        return try launch(plan, afterHandoff: { compilation.begin() }, program: {
             switch compilation.wait() {
             case .success(let p):
                 compiled = p
@@ -124,7 +124,7 @@ public enum Launcher {
 
     /// `program` runs on this thread after the child got its go signal (so whatever it waits for overlaps
     /// with the child's setup); nil means no filter, which a plan with a seccomp step refuses.
-    static func launch(_ plan: SandboxPlan, afterClone: () -> Void = {}, program: () -> Result<SeccompHandoff?, LaunchFailure>,
+    static func launch(_ plan: SandboxPlan, afterHandoff: () -> Void = {}, program: () -> Result<SeccompHandoff?, LaunchFailure>,
                        onListener: (Int32, pid_t) -> Void) throws(LaunchFailure) -> RunningSandbox {
         // Idmapped trees (CONTAIN_OP_ADOPT_TREE), made here because only the supervisor (host root) may
         // idmap, and one per launch because a tree can be attached only once; they go to the child with the plan.
@@ -178,7 +178,7 @@ public enum Launcher {
         // The child has its copies now; it must be the only holder of its ends for EOF to mean anything.
         for fd in [child.plan_fd, sync.read, report.write, ack.read, status.write, filter.read] { Sys.close(fd) }
         contain_forward_signals(pid)
-        afterClone()
+        afterHandoff()
 
         var filterWrite: Int32? = filter.write
         func abort(_ failure: LaunchFailure) -> LaunchFailure {

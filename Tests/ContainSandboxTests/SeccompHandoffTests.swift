@@ -37,7 +37,7 @@ import Synchronization
     @Test func theCompiledFilterArrivesAndIsInstalledBeforeTheServerRuns() throws {
         // Seccomp mode 2 in the server's own status, and the denied call fails: the filter is active at exec.
         let script = "grep -q '^Seccomp:\t2' /proc/self/status && ! uname >/dev/null 2>&1"
-        // Not started: the launcher starts it right after clone (as `contain run` does).
+        // Not started: the launcher starts it once the child has its plan.
         let compilation = SeccompCompilation(policyDenyingUname(report: false), mode: .enforce)
         var listenerCalls = 0
         let sandbox = try Launcher.launch(try plan(["/bin/sh", "-c", script]), seccomp: compilation) { fd, _, _ in

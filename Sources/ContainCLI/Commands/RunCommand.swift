@@ -1,7 +1,7 @@
-// `contain run`: load the profile, compile the seccomp filter (on its own thread), build the plan, hand it
-// to the sandbox child cloned before main, from this (main) thread, wait, and report. Exit status: the server's own; 128+N for signal
-// N; 125 when contain failed (the message names the step and the fix); 126/127 when CMD could not be
-// executed.
+// `contain run`: load the profile, compile the seccomp filter (on its own thread), build the plan, hand it to
+// the sandbox child cloned before main (from this, the main thread), wait, and report. Exit status: the
+// server's own; 128+N for signal N; 125 when contain failed (the message names the step and the fix);
+// 126/127 when CMD could not be executed.
 
 #if canImport(Glibc)
 import Glibc
