@@ -622,3 +622,24 @@ def test_namespaces_follow_the_profile(contain, unpriv_contain, wall, mode):
                      "--workspace", str(wall["ws"]), "--", "/bin/sh", "-c", NS_CHECK], cwd=wall["ws"])
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.decode().split() == host
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_plan_larger_than_one_socket_message_arrives_whole(contain, unpriv_contain, wall, mode):
+    """The plan reaches the sandbox child in messages of at most 32 KiB. A large environment (one 120 KB
+    value, 2000 variables) must arrive intact: a lost or reordered chunk would corrupt the server's
+    environment or fail the launch."""
+    big = "".join(chr(ord("a") + i % 26) for i in range(120_000))
+    env = dict(os.environ, BIG=big)
+    args = ["--env", "BIG"]
+    for i in range(2000):
+        args += ["--env", f"V{i}=value-{i}"]
+    script = 'printf "%s" "$BIG" | md5sum; env | grep -c "^V[0-9]*=value-"; echo "$V1999"'
+    r = run_contain([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                     "--workspace", str(wall["ws"]), *args, "--", "/bin/sh", "-c", script],
+                    cwd=wall["ws"], env=env)
+    assert r.returncode == 0, r.stderr.decode()
+    import hashlib
+    digest, count, last = r.stdout.decode().split("\n")[:3]
+    assert digest.split()[0] == hashlib.md5(big.encode()).hexdigest()
+    assert count == "2000" and last == "value-1999"
