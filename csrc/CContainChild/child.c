@@ -704,6 +704,13 @@ static _Noreturn void await_plan(int plan_fd) {
     // Before anything else: if the supervisor dies from here on, so does this child (and recvmsg below
     // sees EOF if it died before this line).
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    // An ignored SIGCHLD survives execve: a caller that ignores it would make the kernel reap this
+    // process's children (the network helper, later the server) before it can wait for them, and the
+    // server's exit status would be lost. Default, as the init needs it.
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &dfl, NULL);
     // Most profiles want a network namespace, the most expensive one to make (~1 ms of kernel time):
     // started now, it is ready long before the plan arrives. A failure here is left for the plan's
     // NETNS_START (which tries again) or NETNS_JOIN (which reports the helper's error) to report.

@@ -150,6 +150,21 @@ def test_exit_status_is_the_servers(contain, unpriv_contain, wall, mode):
     assert run_contain([*base, "/bin/sh", "-c", "kill -TERM $$"], cwd=wall["ws"]).returncode == 128 + signal.SIGTERM
 
 
+def ignore_sigchld():
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # inherited across execve, as a careless caller's would be
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_exit_status_survives_a_caller_that_ignores_sigchld(contain, unpriv_contain, wall, mode):
+    """An ignored SIGCHLD is inherited across execve. If contain and the sandbox's init kept it, the kernel
+    would reap the init's children (the server) and contain's own (the init) before anyone could wait for
+    them, and the server's exit status would be lost: contain exited 0 for a server that exited 7."""
+    base = [*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base", "--workspace", str(wall["ws"]), "--"]
+    for script, want in [("sleep 0.1 & exit 7", 7), ("exit 0", 0), ("kill -TERM $$", 128 + signal.SIGTERM)]:
+        r = run_contain([*base, "/bin/sh", "-c", script], cwd=wall["ws"], preexec_fn=ignore_sigchld)
+        assert r.returncode == want, (script, r.returncode, r.stderr.decode())
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_missing_command_is_a_clean_error(contain, unpriv_contain, wall, mode):
     base = [*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base", "--workspace", str(wall["ws"]), "--"]
