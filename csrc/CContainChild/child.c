@@ -25,6 +25,7 @@
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -749,6 +750,14 @@ void contain_forward_signals(pid_t target) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    // A blocked signal mask survives execve: a caller that blocked these would keep them from ever
+    // reaching the handler. Unblocked here, one that arrived while blocked is delivered now.
+    sigset_t fwd;
+    sigemptyset(&fwd);
+    sigaddset(&fwd, SIGINT);
+    sigaddset(&fwd, SIGTERM);
+    sigaddset(&fwd, SIGHUP);
+    pthread_sigmask(SIG_UNBLOCK, &fwd, NULL);
 }
 
 int contain_spawn_waiting(struct contain_waiting_child *out) {

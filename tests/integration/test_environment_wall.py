@@ -290,6 +290,35 @@ def test_signals_are_forwarded(contain, unpriv_contain, wall, mode):
         assert p.returncode == 3
 
 
+def block_forwarded_signals():
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})  # survives execve
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_signals_are_forwarded_even_when_the_caller_blocked_them(contain, unpriv_contain, wall, mode):
+    """A blocked signal mask is inherited across execve. A client that spawns contain with SIGTERM blocked
+    must still be able to stop the server with it: contain unblocks the signals it forwards."""
+    script = wall["ws"] / "sig.py"
+    script.write_text(
+        "import os, signal\n"
+        "def h(n, f):\n    os.write(1, b'got %d\\n' % n)\n    os._exit(3)\n"
+        "signal.signal(signal.SIGTERM, h)\nprint('ready', flush=True)\nwhile True:\n    signal.pause()\n")
+    p = subprocess.Popen([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                          "--workspace", str(wall["ws"]), "--", "/usr/bin/python3", str(script)],
+                         cwd=wall["ws"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=block_forwarded_signals)
+    try:
+        assert p.stdout.readline() == b"ready\n"
+        p.send_signal(signal.SIGTERM)
+        rest, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        pytest.fail("SIGTERM never reached the server: contain kept the caller's blocked mask")
+    assert rest == f"got {int(signal.SIGTERM)}\n".encode(), err.decode()
+    assert p.returncode == 3
+
+
 def descendants(pid):
     out, todo = [], [pid]
     while todo:

@@ -229,7 +229,8 @@ struct contain_waiting_child contain_take_early_child(void);
 int contain_send_plan(int plan_fd, const struct contain_plan *plan);
 
 /// Supervisor side: SIGINT, SIGTERM and SIGHUP received by contain are sent on to `target` (the sandbox's
-/// init, which forwards them to the server's process group). C because it is a signal handler.
+/// init, which forwards them to the server's process group), and unblocked on the calling thread, in case
+/// contain's caller had blocked them. C because it is a signal handler.
 void contain_forward_signals(pid_t target);
 
 #ifdef __cplusplus
