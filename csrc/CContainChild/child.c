@@ -176,6 +176,15 @@ static int make_file(const char *path) {
     return 0;
 }
 
+// SIGINT, SIGTERM and SIGHUP: the signals contain forwards to the server (supervisor, init and fork_init
+// all block or unblock exactly this set).
+static void forwarded_signals(sigset_t *set) {
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
 static void forward_signal(int sig) {
     int saved = errno;
     pid_t p = g_server_pid;
@@ -221,10 +230,7 @@ static void install_forwarding(void) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     sigset_t fwd;
-    sigemptyset(&fwd);
-    sigaddset(&fwd, SIGINT);
-    sigaddset(&fwd, SIGTERM);
-    sigaddset(&fwd, SIGHUP);
+    forwarded_signals(&fwd);
     sigprocmask(SIG_UNBLOCK, &fwd, NULL);
 }
 
@@ -261,10 +267,7 @@ static int server_main(void *unused) {
 static _Noreturn void fork_init(size_t i) {
     // Block the forwarded signals across the fork so none is lost between fork and recording the pid.
     sigset_t fwd;
-    sigemptyset(&fwd);
-    sigaddset(&fwd, SIGINT);
-    sigaddset(&fwd, SIGTERM);
-    sigaddset(&fwd, SIGHUP);
+    forwarded_signals(&fwd);
     sigprocmask(SIG_BLOCK, &fwd, NULL);
     g_server_first_step = i + 1;
     int pid = clone(server_main, g_server_stack + sizeof g_server_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
@@ -753,10 +756,7 @@ void contain_forward_signals(pid_t target) {
     // A blocked signal mask survives execve: a caller that blocked these would keep them from ever
     // reaching the handler. Unblocked here, one that arrived while blocked is delivered now.
     sigset_t fwd;
-    sigemptyset(&fwd);
-    sigaddset(&fwd, SIGINT);
-    sigaddset(&fwd, SIGTERM);
-    sigaddset(&fwd, SIGHUP);
+    forwarded_signals(&fwd);
     pthread_sigmask(SIG_UNBLOCK, &fwd, NULL);
 }
 
