@@ -35,10 +35,10 @@ public enum Sys {
     // MARK: file descriptors
 
     /// open(2). Policy: retry (open of a FIFO or a slow device may be interrupted before it has an effect).
-    /// Close-on-exec unless `inheritable` (only for filling stdin/stdout/stderr).
-    public static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0, inheritable: Bool = false) -> Result<Int32, Failure> {
+    /// Always close-on-exec.
+    public static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Result<Int32, Failure> {
         while true {
-            let fd = Glibc.open(path, inheritable ? flags : flags | O_CLOEXEC, mode)
+            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return .success(fd) }
             if errno == EINTR { continue }
             return .failure(Failure("open \(path)", errno))

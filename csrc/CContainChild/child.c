@@ -791,6 +791,13 @@ int contain_spawn_waiting(struct contain_waiting_child *out) {
 static struct contain_waiting_child g_early = { -1, -1, -1, 0 };
 
 void contain_early_spawn(void) {
+    // An ignored SIGCHLD survives execve: contain could then not wait for the sandbox's init (the kernel
+    // reaps it), and the child would inherit it too (await_plan resets it again for children spawned
+    // elsewhere).
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &dfl, NULL);
     for (int fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
             int n = open("/dev/null", O_RDWR);

@@ -165,6 +165,25 @@ def test_exit_status_survives_a_caller_that_ignores_sigchld(contain, unpriv_cont
         assert r.returncode == want, (script, r.returncode, r.stderr.decode())
 
 
+def close_stdin_and_stdout():
+    os.close(0)
+    os.close(1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_caller_that_closed_stdin_and_stdout_gets_a_working_run(contain, unpriv_contain, wall, mode):
+    """A closed descriptor 0 or 1 would hand its number to the first socket or pipe contain opens, and the
+    server would get a launch pipe as its stdin or stdout. contain fills them with /dev/null before main,
+    before it opens anything."""
+    r = run_contain([*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base",
+                     "--workspace", str(wall["ws"]), "--", "/bin/sh", "-c",
+                     'echo "$(readlink /proc/$$/fd/0)" >&2; echo "$(readlink /proc/$$/fd/1)" >&2; exit 5'],
+                    cwd=wall["ws"], capture_output=False, stdin=None, stdout=None, stderr=subprocess.PIPE,
+                    preexec_fn=close_stdin_and_stdout)
+    assert r.returncode == 5, r.stderr.decode()
+    assert r.stderr.decode().splitlines()[:2] == ["/dev/null", "/dev/null"], r.stderr.decode()
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_missing_command_is_a_clean_error(contain, unpriv_contain, wall, mode):
     base = [*contain_argv(contain, unpriv_contain, mode), "run", "--profile", "base", "--workspace", str(wall["ws"]), "--"]

@@ -77,9 +77,7 @@ struct LearnSession {
 
     func run() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
-        // An ignored SIGCHLD is inherited across execve (a caller may have set it): the kernel would then
-        // reap the sandbox's init before contain can wait for it, and its exit status would be lost.
-        signal(SIGCHLD, SIG_DFL)
+        // A closed stdin/stdout/stderr and an ignored SIGCHLD were undone before main (contain_early_spawn).
         guard !options.command.isEmpty else { return fail("no command given: contain learn --output P.yaml -- CMD [ARGS...]") }
         guard let workspace = realDirectory(options.workspace ?? ".") else {
             return fail("--workspace \(options.workspace ?? "."): not an existing directory")

@@ -68,14 +68,8 @@ struct RunSession {
     func run() -> Int32 {
         // Writes to a server that exited must fail with EPIPE, not kill contain before it reports.
         signal(SIGPIPE, SIG_IGN)
-        // An ignored SIGCHLD is inherited across execve (a caller may have set it): the kernel would then
-        // reap the sandbox's init before contain can wait for it, and its exit status would be lost.
-        signal(SIGCHLD, SIG_DFL)
-        // A closed stdin/stdout/stderr would hand its number to the first pipe contain opens, and the
-        // server would later read or write a pipe meant for the launch: fill the gaps with /dev/null.
-        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
-            _ = Sys.open("/dev/null", O_RDWR, inheritable: true)
-        }
+        // A closed stdin/stdout/stderr and an ignored SIGCHLD were undone before main, with the sandbox
+        // child's clone (contain_early_spawn).
         guard !options.command.isEmpty else {
             return fail("no command given: contain run --profile P -- CMD [ARGS...]")
         }

@@ -213,9 +213,11 @@ int contain_spawn_waiting(struct contain_waiting_child *out);
 /// Called from the `contain` executable's constructor for the commands that launch a sandbox, before
 /// Swift's main runs: clones the sandbox child while the process is small (a clone copies the caller's
 /// page tables, and each page either side writes afterwards is copied again, ~0.25 ms per 8 MiB
-/// measured), and lets the kernel build the child's namespaces while contain reads the profile. Also
-/// fills a closed stdin/stdout/stderr with /dev/null first, so that no descriptor made here takes
-/// their numbers. A failure is kept for contain_take_early_child to report.
+/// measured), and lets the kernel build the child's namespaces while contain reads the profile. First it
+/// undoes what a caller may leave across execve that would break a launch: a closed stdin/stdout/stderr
+/// (filled with /dev/null, so that no descriptor contain makes takes their numbers and reaches the server
+/// as its stdio) and an ignored SIGCHLD (the init could not be waited for). A failure to clone is kept
+/// for contain_take_early_child to report.
 void contain_early_spawn(void);
 
 /// The child contain_early_spawn made, once (pid -1 afterwards, or if there was none; `err` says why
