@@ -1,8 +1,9 @@
-// The seccomp compile on its own thread, so that the sandbox child sets up its namespaces and view while
-// libseccomp works (the compile used to be a quarter of `contain run`'s start-up, all of it before
-// clone). The launcher starts the thread right after clone (allocations made before it would turn into
-// copy-on-write faults), waits for the result only after the child is running, and hands the program
-// over on a pipe (CONTAIN_OP_RECEIVE_SECCOMP): the child never runs its server without it.
+// The seccomp compile on its own thread, so that the plan is built and the sandbox child sets up its
+// namespaces and view while libseccomp works (the compile used to be a quarter of `contain run`'s
+// start-up). `contain run` starts it as soon as the profile is loaded (the sandbox child, cloned before
+// main, shares none of the pages it allocates; the launcher starts it once the child has its plan if
+// nobody did), waits for the result only when the child is about to need it, and hands the program over
+// on a pipe (CONTAIN_OP_RECEIVE_SECCOMP): the child never runs its server without it.
 //
 // A shipped profile's precompiled program is looked up at once instead (no thread). The thread only runs
 // SeccompCompiler.compile (its own libseccomp context, its own allocations); the clone() that may happen
@@ -26,7 +27,8 @@ public final class SeccompCompilation: Sendable {
     private let thread = Mutex<Thread>(.notStarted)
 
     /// A compile of `policy` (the arguments of `SeccompCompiler.compile`) that has not started: `begin()`
-    /// starts it (the launcher does, right after clone), `wait()` runs it here if nobody did.
+    /// starts it (`contain run` does once the profile is loaded, else the launcher), `wait()` runs it here if
+    /// nobody did.
     public init(_ policy: SyscallPolicy, mode: SeccompMode, network: NetworkPolicy = .none) {
         self.policy = policy; self.mode = mode; self.network = network
         // A shipped profile's program is only looked up (tens of microseconds): no thread for that.
